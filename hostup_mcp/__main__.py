@@ -1,0 +1,3 @@
+from hostup_mcp.cli import main
+
+raise SystemExit(main())

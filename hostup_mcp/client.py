@@ -1,0 +1,155 @@
+"""HostUpClient: every HostUp request goes through `_request`, the one place for auth, timeouts,
+retries, size limits and error mapping."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import anyio
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from hostup_mcp import __version__, problems
+from hostup_mcp.config import Config
+from hostup_mcp.ids import check_vps_id
+from hostup_mcp.models import VpsIsoMedia
+from hostup_mcp.problems import HostUpError, Problem
+from hostup_mcp.retry import RetryPolicy, parse_retry_after
+
+logger = logging.getLogger(__name__)
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+MAX_RESPONSE_BYTES = 2 * 1024 * 1024
+CONNECT_TIMEOUT_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """One attempt that did not succeed; `retry_after` is HostUp's Retry-After in seconds, if any."""
+
+    problem: Problem
+    retry_after: int | None = None
+    retryable: bool = False
+
+
+class HostUpClient:
+    def __init__(self, http: httpx.AsyncClient, config: Config, retry: RetryPolicy, rng: random.Random) -> None:
+        self._http = http
+        self._config = config
+        self._retry = retry
+        self._rng = rng
+
+    @classmethod
+    @asynccontextmanager
+    async def connect(
+        cls,
+        config: Config,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> AsyncIterator[HostUpClient]:
+        headers = {"Accept": "application/json", "User-Agent": f"hostup-mcp/{__version__}"}
+        if config.api_key is not None:
+            headers["Authorization"] = f"Bearer {config.api_key.get_secret_value()}"
+        async with httpx.AsyncClient(
+            base_url=config.base_url,
+            headers=headers,
+            follow_redirects=False,
+            timeout=httpx.Timeout(config.timeout_seconds, connect=CONNECT_TIMEOUT_SECONDS),
+            transport=transport,
+        ) as http:
+            yield cls(http, config, retry or RetryPolicy(), random.Random())  # noqa: S311 - jitter, not crypto
+
+    async def get_vps_iso_media(self, vps_id: str) -> VpsIsoMedia:
+        body = await self._request("GET", f"/api/v2/vps/{check_vps_id(vps_id)}/iso")
+        return parse_body(VpsIsoMedia, body)
+
+    async def _request(self, method: str, path: str) -> tuple[httpx.Response, bytes]:
+        if self._config.api_key is None:
+            raise HostUpError(problems.missing_api_key())
+        budget = self._config.timeout_seconds
+        started = time.monotonic()
+        waited = 0.0
+        attempt = 0
+        while True:
+            attempt += 1
+            remaining = budget - (time.monotonic() - started - waited)
+            outcome = await self._attempt(method, path, remaining)
+            if not isinstance(outcome, Failure):
+                return outcome
+            problem = outcome.problem
+            wait = (
+                self._retry.wait_before_retry(attempt, problem.status, outcome.retry_after, self._rng)
+                if outcome.retryable
+                else None
+            )
+            if wait is None or budget - (time.monotonic() - started - waited) <= 0:
+                raise HostUpError(problem)
+            logger.info("retrying %s %s in %.2f s after %s", method, path, wait, problem.code or problem.status)
+            await anyio.sleep(wait)
+            waited += wait
+
+    async def _attempt(self, method: str, path: str, remaining: float) -> tuple[httpx.Response, bytes] | Failure:
+        """One try: the response and its body on 2xx, else what went wrong."""
+        if remaining <= 0:
+            return Failure(problems.timed_out(self._config.timeout_seconds))
+        started = time.monotonic()
+        try:
+            with anyio.fail_after(remaining):
+                async with self._http.stream(
+                    method,
+                    path,
+                    timeout=httpx.Timeout(remaining, connect=min(CONNECT_TIMEOUT_SECONDS, remaining)),
+                ) as response:
+                    body = await read_capped(response, MAX_RESPONSE_BYTES)
+        except (TimeoutError, httpx.TimeoutException):
+            logger.info("%s %s timed out after %.2f s", method, path, time.monotonic() - started)
+            return Failure(problems.timed_out(self._config.timeout_seconds))
+        except HostUpError as exc:
+            return Failure(exc.problem)
+        except httpx.DecodingError:
+            return Failure(problems.undecodable())
+        except httpx.RequestError as exc:
+            logger.info("%s %s failed: %s", method, path, type(exc).__name__)
+            return Failure(problems.connection_failed(exc, self._config.base_url), retryable=True)
+        logger.info("%s %s -> %d in %.0f ms", method, path, response.status_code, (time.monotonic() - started) * 1000)
+        if response.is_success:
+            return response, body
+        if response.is_redirect:
+            return Failure(problems.redirected(response))
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        return Failure(problems.problem_from_response(response, body, retry_after), retry_after, retryable=True)
+
+
+async def read_capped(response: httpx.Response, limit: int) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise HostUpError(problems.too_large(limit, response.status_code))
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > limit:
+            raise HostUpError(problems.too_large(limit, response.status_code))
+    return bytes(body)
+
+
+def parse_body(model: type[ModelT], exchange: tuple[httpx.Response, bytes]) -> ModelT:
+    response, body = exchange
+    content_type = response.headers.get("content-type", "")
+    if content_type and not problems.is_json_content_type(content_type):
+        raise HostUpError(problems.invalid_body(response, body, f"expected JSON, got {content_type}"))
+    try:
+        document: Any = json.loads(body)
+    except ValueError:
+        raise HostUpError(problems.invalid_body(response, body, "the body is not valid JSON")) from None
+    try:
+        return model.model_validate(document)
+    except ValidationError as exc:
+        raise HostUpError(problems.unexpected_shape(response, exc)) from None

@@ -1,0 +1,113 @@
+"""Pydantic models mirroring GET /api/v2/vps/{id}/iso field for field.
+
+Field names are the API's (camelCase, through aliases). Nullability follows the reference page; the
+`bootOrder` object is documented by example only, so its members are optional. Every model keeps
+fields HostUp adds later (`extra="allow"`) instead of rejecting the response.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+
+def compact_schema(schema: dict[str, Any]) -> None:
+    """Shrink the generated outputSchema, which every client sends to the model with each tools/list.
+
+    Titles and descriptions repeat what the tool description says, `anyOf [T, null]` is spelled as a
+    type list, and JSON Schema already allows additional properties, so none of that is lost.
+    """
+    for key in ("title", "description", "additionalProperties"):
+        schema.pop(key, None)
+    for prop in schema.get("properties", {}).values():
+        prop.pop("title", None)
+        if prop.get("default", ...) is None:
+            del prop["default"]
+        variants = prop.get("anyOf", [])
+        if len(variants) == 2 and {"type": "null"} in variants:
+            (other,) = (variant for variant in variants if variant != {"type": "null"})
+            if set(other) == {"type"}:
+                del prop["anyOf"]
+                prop["type"] = [other["type"], "null"]
+
+
+class HostUpModel(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra=compact_schema,
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        extra="allow",
+        # No silent coercion: a 200 whose values have the wrong types is reported, not reshaped.
+        strict=True,
+    )
+
+
+class IsoImage(HostUpModel):
+    """An ISO image the VPS can mount (`available[]`); `id` is the isoId for mounting, the volid for deleting."""
+
+    id: str
+    name: str | None
+    display_name: str | None
+    size_gb: float
+    format: str | None
+
+
+class MountedMedia(HostUpModel):
+    """A CD/DVD device and what is in it (`mounted[]`)."""
+
+    device: str | None
+    iso_id: str | None
+    mounted: bool
+    is_cloud_init: bool
+
+
+class BootDevice(HostUpModel):
+    """A bootable device (`bootOrder.availableDevices[]`)."""
+
+    id: str | None = None
+    name: str | None = None
+    type: str | None = None
+
+
+class BootOrder(HostUpModel):
+    """Boot-order state (`bootOrder`): device ids in boot order, their names, the bootable devices."""
+
+    order: list[str] | None = None
+    devices: dict[str, str] | None = None
+    available_devices: list[BootDevice] | None = None
+
+
+class CdromSlot(HostUpModel):
+    """A CD/DVD slot that can take an ISO (`availableDevices[]`)."""
+
+    device: str | None
+    type: str | None
+    description: str | None
+    in_use: bool
+
+
+class ActionGate(HostUpModel):
+    """Whether an action is allowed right now; when blocked, `reason` says why and `code` names it."""
+
+    allowed: bool
+    reason: str | None
+    code: str | None = None
+
+
+class IsoActions(HostUpModel):
+    can_mount: ActionGate
+    can_upload: ActionGate
+
+
+class VpsIsoMedia(HostUpModel):
+    """ISO media state of one VPS, as returned by GET /api/v2/vps/{id}/iso."""
+
+    available: list[IsoImage]
+    mounted: list[MountedMedia]
+    boot_order: BootOrder | None
+    available_devices: list[CdromSlot]
+    actions: IsoActions

@@ -1,0 +1,195 @@
+"""RFC 7807 problem documents: HostUp's own, and the ones we synthesize for failures it never saw."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+API_KEYS_PAGE = "https://cloud.hostup.se/api-management"
+EXCERPT_CHARS = 160
+PROBLEM_FIELDS = frozenset({"type", "title", "status", "detail", "code", "instance", "requestId"})
+
+
+class FieldError(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    pointer: str | None = None
+    detail: str | None = None
+    code: str | None = None
+
+
+class Problem(BaseModel):
+    """A problem as HostUp sent it, plus `retryAfterSeconds` when a usable Retry-After came with it.
+
+    Problems that hostup-mcp makes itself have a `type` of `urn:hostup-mcp:<code>`, so they are never
+    mistaken for something HostUp said.
+    """
+
+    model_config = ConfigDict(alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True, extra="allow")
+
+    type: str | None = None
+    title: str | None = None
+    status: int | None = None
+    detail: str | None = None
+    code: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    timestamp: str | None = None
+    errors: list[FieldError] | None = None
+    retry_after_seconds: int | None = Field(default=None, description="Seconds HostUp asked us to wait.")
+
+    @property
+    def from_hostup(self) -> bool:
+        return not (self.type or "").startswith("urn:hostup-mcp:")
+
+    def to_structured(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class HostUpError(Exception):
+    """An anticipated failure of a HostUp call, carried as a problem document."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(f"{problem.code}: {problem.detail}")
+        self.problem = problem
+
+
+def synthesized(code: str, title: str, detail: str, status: int | None = None) -> Problem:
+    return Problem(type=f"urn:hostup-mcp:{code}", code=code, title=title, detail=detail, status=status)
+
+
+def missing_api_key() -> Problem:
+    return synthesized(
+        "missing_api_key",
+        "No HostUp API key configured",
+        f"HOSTUP_API_KEY is not set, so no request was sent. Create a key with the read:vm scope at "
+        f"{API_KEYS_PAGE} and pass it to this server as HOSTUP_API_KEY.",
+    )
+
+
+def problem_from_response(response: httpx.Response, body: bytes, retry_after: int | None) -> Problem:
+    """The problem for a non-2xx response: HostUp's document if the body is one, else a synthesized one."""
+    problem = parse_problem(body, response.headers.get("content-type", ""))
+    if problem is None:
+        problem = synthesized(
+            "invalid_error_body",
+            "HostUp answered with an error that is not a problem document",
+            f"HTTP {response.status_code} {response.reason_phrase}; the body was not a problem document: "
+            f"{excerpt(body, response.headers.get('content-type', ''))}",
+            status=response.status_code,
+        )
+    elif problem.status is None:
+        problem.status = response.status_code
+    if retry_after is not None:
+        problem.retry_after_seconds = retry_after
+    return problem
+
+
+def parse_problem(body: bytes, content_type: str) -> Problem | None:
+    if not is_json_content_type(content_type) and content_type:
+        return None
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(document, dict) or not PROBLEM_FIELDS & document.keys():
+        return None
+    try:
+        return Problem.model_validate(document)
+    except ValidationError:
+        return None
+
+
+def is_json_content_type(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def invalid_body(response: httpx.Response, body: bytes, why: str) -> Problem:
+    return synthesized(
+        "invalid_response_body",
+        "HostUp's response could not be read",
+        f"HTTP {response.status_code}: {why}: {excerpt(body, response.headers.get('content-type', ''))}",
+        status=response.status_code,
+    )
+
+
+def unexpected_shape(response: httpx.Response, error: ValidationError) -> Problem:
+    issues = "; ".join(
+        f"{'.'.join(str(part) for part in issue['loc']) or '(root)'}: {issue['msg']}"
+        for issue in error.errors(include_url=False, include_input=False)[:5]
+    )
+    more = error.error_count() - 5
+    return synthesized(
+        "unexpected_response_shape",
+        "HostUp's response does not match the documented shape",
+        f"HTTP {response.status_code} body differs from the API reference: {issues}"
+        + (f" (and {more} more)" if more > 0 else ""),
+        status=response.status_code,
+    )
+
+
+def redirected(response: httpx.Response) -> Problem:
+    target = httpx.URL(response.headers.get("location", ""))
+    where = f" to {target.host}" if target.host else ""
+    return synthesized(
+        "redirect_not_followed",
+        "HostUp answered with a redirect",
+        f"HTTP {response.status_code} redirect{where} was not followed, so the API key is never sent to "
+        "another address. Check HOSTUP_BASE_URL (default https://cloud.hostup.se).",
+        status=response.status_code,
+    )
+
+
+def too_large(limit_bytes: int, status: int) -> Problem:
+    return synthesized(
+        "response_too_large",
+        "HostUp's response is too large",
+        f"The response body exceeded {limit_bytes // 1024} KiB and was not read.",
+        status=status,
+    )
+
+
+def timed_out(seconds: float) -> Problem:
+    return synthesized(
+        "timeout",
+        "HostUp did not answer in time",
+        f"No complete response from HostUp within {seconds:g} s (HOSTUP_TIMEOUT). HostUp may be slow or "
+        "unreachable; try again shortly.",
+    )
+
+
+def undecodable() -> Problem:
+    return synthesized(
+        "invalid_response_body",
+        "HostUp's response could not be read",
+        "The response body could not be decoded (its Content-Encoding is broken).",
+    )
+
+
+def connection_failed(error: httpx.RequestError, base_url: str) -> Problem:
+    return synthesized(
+        "connection_failed",
+        "Could not reach HostUp",
+        f"{type(error).__name__} talking to {base_url}: the network or HostUp may be down, or "
+        "HOSTUP_BASE_URL may be wrong.",
+    )
+
+
+def excerpt(body: bytes, content_type: str) -> str:
+    """A short, single-line taste of a body: an HTML page's title or text, never the whole page."""
+    text = body.decode("utf-8", errors="replace")
+    if "html" in content_type.lower() or re.match(r"\s*<", text):
+        title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+        text = title.group(1) if title else re.sub(r"<[^>]*>", " ", text)
+        text = html.unescape(text)
+    text = " ".join(text.split())
+    if not text:
+        return "(empty body)"
+    return repr(text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + "…")
