@@ -139,7 +139,7 @@ class FakeHostUp:
         self.calls[vps_id] += 1
         return await self.scenario(vps_id, path, self.calls[vps_id])
 
-    async def scenario(self, vps_id: str, path: str, call: int) -> httpx.Response:  # noqa: PLR0911
+    async def scenario(self, vps_id: str, path: str, call: int) -> httpx.Response:
         match vps_id:
             case "vps_01hxa3b4c5d6e7f8g9h0j1k2m3":
                 return httpx.Response(200, json=DOCUMENTED_200)
@@ -221,7 +221,7 @@ def serve_http(fake: FakeHostUp) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import pytest
+
+from hostup_mcp.config import DEFAULT_BASE_URL, DEFAULT_TIMEOUT_SECONDS, Config, ConfigError
+
+KEY = "hu_live_8c1d0e2f3a4b"
+
+
+def test_defaults_without_any_setting():
+    config = Config.from_env({})
+
+    assert config.api_key is None
+    assert config.base_url == DEFAULT_BASE_URL
+    assert config.timeout_seconds == DEFAULT_TIMEOUT_SECONDS <= 30
+    assert config.log_level == "WARNING"
+
+
+def test_empty_values_count_as_unset():
+    config = Config.from_env(
+        {"HOSTUP_API_KEY": "", "HOSTUP_BASE_URL": "", "HOSTUP_TIMEOUT": "", "HOSTUP_LOG_LEVEL": ""}
+    )
+
+    assert config == Config(api_key=None)
+
+
+def test_the_key_is_kept_but_never_shown():
+    config = Config.from_env({"HOSTUP_API_KEY": KEY})
+
+    assert config.api_key is not None and config.api_key.get_secret_value() == KEY
+    assert KEY not in repr(config) and KEY not in str(config)
+
+
+@pytest.mark.parametrize(
+    "bad_key", [f"{KEY}\n", f"{KEY}\r\nX-Evil: 1", f"{KEY} ", f"Bearer {KEY}", f"{KEY}\x00", "nyckel-å"]
+)
+def test_a_key_that_cannot_be_a_header_value_is_refused_without_echoing_it(bad_key: str):
+    with pytest.raises(ConfigError) as caught:
+        Config.from_env({"HOSTUP_API_KEY": bad_key})
+
+    assert "HOSTUP_API_KEY" in str(caught.value)
+    assert KEY not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("https://cloud.hostup.se/", "https://cloud.hostup.se"),
+        ("https://staging.example.com:8443/prefix/", "https://staging.example.com:8443/prefix"),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+        ("http://localhost:9", "http://localhost:9"),
+        ("http://[::1]:8080", "http://[::1]:8080"),
+        ("http://127.5.6.7", "http://127.5.6.7"),
+    ],
+)
+def test_https_or_loopback_base_urls_are_accepted(raw: str, expected: str):
+    assert Config.from_env({"HOSTUP_BASE_URL": raw}).base_url == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("http://cloud.hostup.se", "must use https://"),
+        ("http://10.0.0.5:8080", "must use https://"),
+        ("ftp://cloud.hostup.se", "must be an https:// URL"),
+        ("cloud.hostup.se", "must be an https:// URL"),
+        ("https://user:pw@cloud.hostup.se", "must not contain credentials"),
+        ("https://cloud.hostup.se/?x=1", "query string"),
+        ("https://cloud.hostup.se:99999", "not a valid URL"),
+    ],
+)
+def test_other_base_urls_are_refused(raw: str, message: str):
+    with pytest.raises(ConfigError, match="HOSTUP_BASE_URL") as caught:
+        Config.from_env({"HOSTUP_BASE_URL": raw})
+
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("raw", ["abc", "0", "-1", "nan", "inf", "121"])
+def test_an_unusable_timeout_is_refused(raw: str):
+    with pytest.raises(ConfigError, match="HOSTUP_TIMEOUT"):
+        Config.from_env({"HOSTUP_TIMEOUT": raw})
+
+
+def test_timeout_and_log_level_are_read():
+    config = Config.from_env({"HOSTUP_TIMEOUT": "7.5", "HOSTUP_LOG_LEVEL": "debug"})
+
+    assert (config.timeout_seconds, config.log_level) == (7.5, "DEBUG")
+
+
+def test_an_unknown_log_level_is_refused():
+    with pytest.raises(ConfigError, match="HOSTUP_LOG_LEVEL"):
+        Config.from_env({"HOSTUP_LOG_LEVEL": "chatty"})
