@@ -3,7 +3,6 @@ retries, size limits and error mapping."""
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
@@ -146,7 +145,7 @@ def parse_body(model: type[ModelT], exchange: tuple[httpx.Response, bytes]) -> M
     if content_type and not problems.is_json_content_type(content_type):
         raise HostUpError(problems.invalid_body(response, body, f"expected JSON, got {content_type}"))
     try:
-        document: Any = json.loads(body)
+        document: Any = problems.load_json(body)
     except ValueError:
         raise HostUpError(problems.invalid_body(response, body, "the body is not valid JSON")) from None
     try:

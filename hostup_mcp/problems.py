@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import httpx
@@ -13,6 +15,7 @@ from pydantic.alias_generators import to_camel
 
 API_KEYS_PAGE = "https://cloud.hostup.se/api-management"
 EXCERPT_CHARS = 160
+MAX_JSON_DEPTH = 32
 PROBLEM_FIELDS = frozenset({"type", "title", "status", "detail", "code", "instance", "requestId"})
 
 
@@ -91,11 +94,54 @@ def problem_from_response(response: httpx.Response, body: bytes, retry_after: in
     return problem
 
 
+def load_json(body: bytes) -> Any:
+    """Parse a body as JSON that can be passed on safely; ValueError for anything else.
+
+    Python's json module accepts NaN, Infinity and 1e400, which no JSON client can read back, and
+    nesting deep enough to exhaust the recursion limit of the parser or of pydantic's serializer.
+    The documented responses are four levels deep; anything past MAX_JSON_DEPTH is refused.
+    """
+    try:
+        document = json.loads(body, parse_constant=reject_constant, parse_float=finite_float)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    if nesting_depth(document) > MAX_JSON_DEPTH:
+        raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    return document
+
+
+def reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def nesting_depth(document: Any) -> int:
+    deepest = 0
+    stack = [(document, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, dict):
+            children: Iterable[Any] = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def parse_problem(body: bytes, content_type: str) -> Problem | None:
     if not is_json_content_type(content_type) and content_type:
         return None
     try:
-        document = json.loads(body)
+        document = load_json(body)
     except ValueError:
         return None
     if not isinstance(document, dict) or not PROBLEM_FIELDS & document.keys():
