@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from mcp import Client
@@ -40,3 +42,39 @@ async def client(fake: FakeHostUp, config: Config, mode: str) -> AsyncIterator[C
     server = build_server(config, transport=fake.transport(), retry=FAST_RETRY)
     async with Client(server, mode=mode) as connected:
         yield connected
+
+
+class KeptRecords(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.name} {record.getMessage()} {record.exc_text or ''}")
+
+
+@pytest.fixture(autouse=True)
+def key_never_leaks(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Across the whole suite: the API key appears in no log record, no output and no tool result.
+
+    Set up before every other fixture of a test, so it also sees what servers log while starting and stopping.
+    """
+    root = logging.getLogger()
+    records = KeptRecords()
+    root.addHandler(records)
+    monkeypatch.setattr(root, "level", logging.DEBUG)
+    results: list[str] = []
+    call_tool = Client.call_tool
+
+    async def recording_call_tool(self: Client, *args: Any, **kwargs: Any) -> Any:
+        result = await call_tool(self, *args, **kwargs)
+        results.append(result.model_dump_json())
+        return result
+
+    monkeypatch.setattr(Client, "call_tool", recording_call_tool)
+    yield
+    root.removeHandler(records)
+    out, err = capsys.readouterr()
+    texts = [("logs", line) for line in records.lines] + [("stdout", out), ("stderr", err)]
+    for where, text in texts + [("a tool result", result) for result in results]:
+        assert API_KEY not in text, f"the API key leaked into {where}"

@@ -1,0 +1,148 @@
+"""Properties over hostile input: ids and response bodies the server has never seen."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from mcp import Client
+from mcp.types import CallToolResult
+from pydantic import SecretStr
+
+from hostup_mcp.config import Config
+from hostup_mcp.ids import VPS_ID_PATTERN
+from hostup_mcp.retry import RetryPolicy
+from hostup_mcp.server import build_server
+from tests.fake_hostup import API_KEY, DOCUMENTED_200
+
+NO_RETRY = RetryPolicy(max_attempts=1)
+PROPERTY_SETTINGS = settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+class Recorder:
+    """A HostUp stand-in whose answer each example sets; it records the paths it was asked for."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        self.raw_targets: list[bytes] = []
+        self.response = httpx.Response(200, json=DOCUMENTED_200)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
+        self.raw_targets.append(request.url.raw_path)
+        return self.response
+
+
+@pytest.fixture(scope="module")
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture(scope="module")
+def session(recorder: Recorder) -> Iterator[tuple[BlockingPortal, Client]]:
+    config = Config(api_key=SecretStr(API_KEY), timeout_seconds=2.0)
+    server = build_server(config, transport=httpx.MockTransport(recorder.handle), retry=NO_RETRY)
+    with start_blocking_portal() as portal, portal.wrap_async_context_manager(Client(server)) as client:
+        yield portal, client
+
+
+def call(session: tuple[BlockingPortal, Client], vps_id: Any) -> CallToolResult:
+    portal, client = session
+    return portal.call(client.call_tool, "list_vps_iso_media", {"vps_id": vps_id})
+
+
+def assert_explained(result: CallToolResult) -> None:
+    """Either the documented data, or an error a model can act on: never a bare crash."""
+    text = result.content[0].text
+    assert "Error executing tool" not in text
+    if result.is_error:
+        assert result.structured_content is not None
+        assert result.structured_content.get("code") or result.structured_content.get("status")
+        assert "Next step:" in text
+
+
+@PROPERTY_SETTINGS
+@given(vps_id=st.one_of(st.text(), st.text(alphabet=st.characters(codec="ascii")), st.from_regex(VPS_ID_PATTERN)))
+def test_any_string_as_vps_id_is_rejected_up_front_or_becomes_exactly_one_safe_path(session, recorder, vps_id: str):
+    recorder.paths.clear()
+    recorder.raw_targets.clear()
+    recorder.response = httpx.Response(200, json=DOCUMENTED_200)
+
+    result = call(session, vps_id)
+
+    assert_explained(result)
+    if re.fullmatch(VPS_ID_PATTERN, vps_id):
+        assert recorder.raw_targets == [f"/api/v2/vps/{vps_id}/iso".encode()]
+        assert result.is_error is False
+    else:
+        assert recorder.paths == []
+        assert result.structured_content["code"] == "invalid_vps_id"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=20,
+)
+documented_keys = st.sampled_from(
+    [
+        "available",
+        "mounted",
+        "bootOrder",
+        "availableDevices",
+        "actions",
+        "status",
+        "code",
+        "detail",
+        "title",
+        "errors",
+        "requestId",
+    ]
+)
+json_fragments = st.lists(
+    st.sampled_from(["[", "]", "{", "}", ":", ",", '"a"', "null", "NaN", "-Infinity", "1e400", "5.9", '"available"']),
+    max_size=60,
+).map(lambda tokens: "".join(tokens).encode())
+bodies = st.one_of(
+    json_fragments,
+    json_values.map(lambda value: json.dumps(value).encode()),
+    st.dictionaries(documented_keys, json_values, max_size=6).map(lambda value: json.dumps(value).encode()),
+    st.binary(max_size=200),
+    st.text(max_size=200).map(str.encode),
+)
+
+
+@PROPERTY_SETTINGS
+@given(
+    status=st.sampled_from([200, 201, 204, 301, 400, 401, 403, 404, 409, 418, 429, 500, 502, 503]),
+    body=bodies,
+    content_type=st.sampled_from(["application/json", "application/problem+json", "text/html", "text/plain", ""]),
+    retry_after=st.one_of(
+        st.none(),
+        st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=12),
+        st.integers(-10, 10**6).map(str),
+    ),
+)
+def test_any_body_with_any_status_is_data_or_an_explained_error(
+    session, recorder, status, body, content_type, retry_after
+):
+    headers = {"content-type": content_type} if content_type else {}
+    if retry_after is not None:
+        headers["retry-after"] = retry_after.encode("latin-1")  # header bytes as a server may send them
+    recorder.response = httpx.Response(status, headers=headers, content=body)
+
+    result = call(session, "vps_01hxa3b4c5d6e7f8g9h0j1k2m3")
+
+    assert_explained(result)
+    if not result.is_error:
+        assert status == 200
+        assert set(result.structured_content) >= {"available", "mounted", "bootOrder", "availableDevices", "actions"}
