@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from hostup_mcp.problems import API_KEYS_PAGE, Problem
 
 MAX_FIELD_CHARS = 200
 MAX_DETAIL_CHARS = 600
+MAX_FIELD_ERRORS = 10
 UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp", "Cn"})
 
 
@@ -134,15 +135,20 @@ def render_problem(problem: Problem, operation: Operation) -> str:
     if problem.request_id:
         lines.append(f"requestId: {clean(problem.request_id)} (quote it to HostUp support)")
     lines += render_field_errors(problem.errors or [])
+    if problem.model_extra:
+        lines.append(f"other fields:{extras(problem)}")
     lines.append("Next step: " + next_step(problem, operation))
     return "\n".join(lines)
 
 
-def render_field_errors(errors: Iterable[Any]) -> list[str]:
-    return [
+def render_field_errors(errors: Sequence[Any]) -> list[str]:
+    shown = [
         f"- {clean(error.pointer)}: {clean(error.detail)}" + (f" ({clean(error.code)})" if error.code else "")
-        for error in errors
+        for error in errors[:MAX_FIELD_ERRORS]
     ]
+    if len(errors) > MAX_FIELD_ERRORS:
+        shown.append(f"- …and {len(errors) - MAX_FIELD_ERRORS} more field errors (all in the structured content)")
+    return shown
 
 
 def next_step(problem: Problem, operation: Operation) -> str:
@@ -181,7 +187,12 @@ def next_step(problem: Problem, operation: Operation) -> str:
             return f"rate limited: wait {problem.retry_after_seconds} s, then call again."
         return "rate limited: wait a minute, then call again."
     if status >= 500:
-        return "HostUp-side failure: retry later; if it persists, contact HostUp support" + (
+        when = (
+            f"HostUp asks to wait {problem.retry_after_seconds} s before retrying"
+            if problem.retry_after_seconds is not None
+            else "retry later"
+        )
+        return f"HostUp-side failure: {when}; if it persists, contact HostUp support" + (
             f" quoting requestId {clean(problem.request_id)}." if problem.request_id else "."
         )
     if status == 400:

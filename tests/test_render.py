@@ -139,3 +139,26 @@ def test_each_status_gets_its_next_step(status: int, retry_after: int | None, ex
     problem = Problem(status=status, code="x", retry_after_seconds=retry_after)
 
     assert expected in render_problem(problem, Operation(scope="read:vm", vps_id="vps_abc"))
+
+
+def test_a_flood_of_field_errors_is_cut_to_ten_lines():
+    problem = Problem(
+        status=400, code="invalid_request", errors=[{"pointer": f"/{i}", "detail": "bad"} for i in range(500)]
+    )
+
+    text = render_problem(problem, Operation(scope="read:vm"))
+
+    assert text.count("\n- /") == 10
+    assert "…and 490 more field errors" in text
+
+
+def test_problem_extension_fields_are_shown():
+    problem = Problem.model_validate({"status": 409, "code": "vps_not_ready", "blockerReasons": ["pending_order"]})
+
+    assert 'other fields: +{"blockerReasons":["pending_order"]}' in render_problem(problem, Operation(scope="read:vm"))
+
+
+def test_a_503_with_a_long_retry_after_says_how_long():
+    problem = Problem(status=503, code="upstream_unavailable", retry_after_seconds=120)
+
+    assert "wait 120 s" in render_problem(problem, Operation(scope="read:vm"))
