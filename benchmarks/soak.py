@@ -19,15 +19,15 @@ from tests.stdio_session import RawSession, server_env
 
 MIX = [
     "vps_01hxa3b4c5d6e7f8g9h0j1k2m3",
-    "vps_blocked",
+    "vps_demoblocked",
     "vps_invalid",
-    "vps_forbidden",
+    "vps_demoforbidden",
     "vps_unknown1",
-    "vps_ratelimited",
+    "vps_demoratelimited",
     "../etc/passwd",
     "vps_extra",
     "vps_unicode",
-    "vps_empty",
+    "vps_demoempty",
 ]
 IN_FLIGHT = 20
 

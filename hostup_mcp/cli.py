@@ -8,41 +8,86 @@ import os
 import sys
 from collections.abc import Sequence
 
+import anyio
+
 from hostup_mcp import __version__
 from hostup_mcp.config import Config, ConfigError
 
+DESCRIPTION = """\
+MCP server for the ISO media of HostUp VPS. Without a command it serves MCP over stdio, which is how
+Claude Desktop, Claude Code, Cursor and VS Code start it. Settings come from the environment:
+HOSTUP_API_KEY (read:vm scope, from https://cloud.hostup.se/api-management), HOSTUP_BASE_URL,
+HOSTUP_TIMEOUT, HOSTUP_LOG_LEVEL, HOSTUP_DEMO."""
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+EPILOG = """\
+demo VPS ids (--demo): vps_01hxa3b4c5d6e7f8g9h0j1k2m3 (the documented example), vps_demoblocked
+(mount/upload blocked, pending_order), vps_demoempty (nothing mounted, bootOrder null); errors:
+vps_demoforbidden (403), vps_demomissing (404), vps_demoratelimited (429), vps_demobroken (500).
+
+examples:
+  hostup-mcp --demo                                   serve the sandbox to an MCP client
+  hostup-mcp check                                    is the key valid, with read:vm, and HostUp reachable?
+  hostup-mcp iso vps_01hxa3b4c5d6e7f8g9h0j1k2m3 --demo  one call, printed as the model reads it"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    demo_help = "use the built-in HostUp sandbox: no network, no key (same as HOSTUP_DEMO=1)"
     parser = argparse.ArgumentParser(
         prog="hostup-mcp",
-        description=(
-            "MCP server (stdio) for the ISO media of HostUp VPS. Configure it with HOSTUP_API_KEY, "
-            "HOSTUP_BASE_URL, HOSTUP_TIMEOUT and HOSTUP_LOG_LEVEL; MCP clients start it without arguments."
-        ),
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"hostup-mcp {__version__}")
-    return parser.parse_args(argv)
+    parser.add_argument("--demo", action="store_true", help=demo_help)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    check = commands.add_parser("check", help="check the configuration, the key and the connection to HostUp")
+    iso = commands.add_parser("iso", help="print one VPS's ISO media as the model sees it")
+    iso.add_argument("vps_id", metavar="VPS_ID", help="public VPS id (vps_…) from GET /api/v2/vps")
+    iso.add_argument("--json", action="store_true", help="print the structured content as JSON instead")
+    for command in (check, iso):
+        # SUPPRESS keeps a --demo given before the command from being reset by the command's own default.
+        command.add_argument("--demo", action="store_true", default=argparse.SUPPRESS, help=demo_help)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
         config = Config.from_env(os.environ)
     except ConfigError as exc:
         print(f"hostup-mcp: configuration error: {exc}", file=sys.stderr)
         return 2
-    # Configure logging before MCPServer() does (its basicConfig would log every httpx request at INFO).
+    if args.demo:
+        config = config.as_demo()
+    configure_logging(config)
+
+    if args.command is None:
+        return serve(config)
+    # Deferred: the MCP SDK takes most of a second to import; --help and config errors answer at once.
+    from hostup_mcp import commands
+
+    sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]  # a legacy Windows console
+    if args.command == "check":
+        return anyio.run(commands.check, config, sys.stdout)
+    return anyio.run(commands.show_iso_media, config, args.vps_id, args.json, sys.stdout)
+
+
+def configure_logging(config: Config) -> None:
+    # Before MCPServer() does: its basicConfig would log every httpx request at INFO.
     logging.basicConfig(
         level=config.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def serve(config: Config) -> int:
     if config.api_key is None:
         logging.getLogger("hostup_mcp").warning(
             "HOSTUP_API_KEY is not set: the server starts, but every tool call returns an error saying so"
         )
-
-    from hostup_mcp.server import build_server  # deferred: `--version` and config errors answer instantly
+    from hostup_mcp.server import build_server
 
     build_server(config).run()
     return 0

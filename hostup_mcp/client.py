@@ -18,9 +18,10 @@ from pydantic import BaseModel, ValidationError
 from hostup_mcp import __version__, problems
 from hostup_mcp.config import Config
 from hostup_mcp.ids import check_vps_id
-from hostup_mcp.models import VpsIsoMedia
+from hostup_mcp.models import VpsIsoMedia, VpsPage
 from hostup_mcp.problems import HostUpError, Problem
 from hostup_mcp.retry import RetryPolicy, parse_retry_after
+from hostup_mcp.sandbox import Sandbox
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,9 @@ class HostUpClient:
         transport: httpx.AsyncBaseTransport | None = None,
         retry: RetryPolicy | None = None,
     ) -> AsyncIterator[HostUpClient]:
+        """The client for `config`; a demo configuration talks to the in-process sandbox, never the network."""
+        if config.demo and transport is None:
+            transport = Sandbox().transport()
         headers = {"Accept": "application/json", "User-Agent": f"hostup-mcp/{__version__}"}
         if config.api_key is not None:
             headers["Authorization"] = f"Bearer {config.api_key.get_secret_value()}"
@@ -70,7 +74,16 @@ class HostUpClient:
         body = await self._request("GET", f"/api/v2/vps/{check_vps_id(vps_id)}/iso")
         return parse_body(VpsIsoMedia, body)
 
-    async def _request(self, method: str, path: str) -> tuple[httpx.Response, bytes]:
+    async def list_vps(
+        self, *, limit: int | None = None, cursor: str | None = None, primary_ip: str | None = None
+    ) -> VpsPage:
+        params = {"limit": limit, "cursor": cursor, "primaryIp": primary_ip}
+        query = {name: str(value) for name, value in params.items() if value is not None}
+        return parse_body(VpsPage, await self._request("GET", "/api/v2/vps", query))
+
+    async def _request(
+        self, method: str, path: str, query: dict[str, str] | None = None
+    ) -> tuple[httpx.Response, bytes]:
         if self._config.api_key is None:
             raise HostUpError(problems.missing_api_key())
         budget = self._config.timeout_seconds
@@ -80,7 +93,7 @@ class HostUpClient:
         while True:
             attempt += 1
             remaining = budget - (time.monotonic() - started - waited)
-            outcome = await self._attempt(method, path, remaining)
+            outcome = await self._attempt(method, path, query, remaining)
             if not isinstance(outcome, Failure):
                 return outcome
             problem = outcome.problem
@@ -95,7 +108,9 @@ class HostUpClient:
             await anyio.sleep(wait)
             waited += wait
 
-    async def _attempt(self, method: str, path: str, remaining: float) -> tuple[httpx.Response, bytes] | Failure:
+    async def _attempt(
+        self, method: str, path: str, query: dict[str, str] | None, remaining: float
+    ) -> tuple[httpx.Response, bytes] | Failure:
         """One try: the response and its body on 2xx, else what went wrong."""
         if remaining <= 0:
             return Failure(problems.timed_out(self._config.timeout_seconds))
@@ -105,6 +120,7 @@ class HostUpClient:
                 async with self._http.stream(
                     method,
                     path,
+                    params=query,
                     timeout=httpx.Timeout(remaining, connect=min(CONNECT_TIMEOUT_SECONDS, remaining)),
                 ) as response:
                     body = await read_capped(response, MAX_RESPONSE_BYTES)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
 DEFAULT_BASE_URL = "https://cloud.hostup.se"
+SANDBOX_BASE_URL = "https://sandbox.hostup-mcp.invalid"  # .invalid never resolves: nothing can leave
 DEFAULT_TIMEOUT_SECONDS = 20.0
 MAX_TIMEOUT_SECONDS = 120.0
 DEFAULT_LOG_LEVEL = "WARNING"
@@ -19,6 +20,9 @@ ENV_API_KEY = "HOSTUP_API_KEY"
 ENV_BASE_URL = "HOSTUP_BASE_URL"
 ENV_TIMEOUT = "HOSTUP_TIMEOUT"
 ENV_LOG_LEVEL = "HOSTUP_LOG_LEVEL"
+ENV_DEMO = "HOSTUP_DEMO"
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("", "0", "false", "no", "off")
 
 
 class ConfigError(ValueError):
@@ -31,16 +35,22 @@ class Config:
     base_url: str = DEFAULT_BASE_URL
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     log_level: str = DEFAULT_LOG_LEVEL
+    demo: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
         """Read every HOSTUP_* setting; an empty value counts as unset (bundle hosts send "" for blanks)."""
-        return cls(
+        config = cls(
             api_key=parse_api_key(env.get(ENV_API_KEY, "")),
             base_url=parse_base_url(env.get(ENV_BASE_URL, "") or DEFAULT_BASE_URL),
             timeout_seconds=parse_timeout(env.get(ENV_TIMEOUT, "")),
             log_level=parse_log_level(env.get(ENV_LOG_LEVEL, "")),
         )
+        return config.as_demo() if parse_flag(ENV_DEMO, env.get(ENV_DEMO, "")) else config
+
+    def as_demo(self) -> Config:
+        """The same settings pointed at the in-process sandbox; the real key is dropped, never sent."""
+        return replace(self, demo=True, api_key=SecretStr("sandbox"), base_url=SANDBOX_BASE_URL)
 
 
 def parse_api_key(raw: str) -> SecretStr | None:
@@ -95,6 +105,15 @@ def parse_timeout(raw: str) -> float:
     if not 0 < seconds <= MAX_TIMEOUT_SECONDS:
         raise ConfigError(f"{ENV_TIMEOUT} must be more than 0 and at most {MAX_TIMEOUT_SECONDS:g} seconds")
     return seconds
+
+
+def parse_flag(name: str, raw: str) -> bool:
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name} must be 1 or 0 (true/false, yes/no), got {raw!r}")
 
 
 def parse_log_level(raw: str) -> str:

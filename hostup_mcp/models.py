@@ -111,3 +111,29 @@ class VpsIsoMedia(HostUpModel):
     boot_order: BootOrder | None
     available_devices: list[CdromSlot]
     actions: IsoActions
+
+
+class OperatingSystem(HostUpModel):
+    display_name: str | None = None
+    family: str | None = None
+    version: str | None = None
+    variant: str | None = None
+
+
+class VpsSummary(HostUpModel):
+    """One VPS of GET /api/v2/vps `data[]`. The list schema is not documented; the item fields follow the
+    "same canonical inventory shape" of GET /api/v2/vps/{id}, all optional except `id`."""
+
+    id: str
+    name: str | None = None
+    primary_ip: str | None = None
+    service_status: str | None = None
+    power_state: str | None = None
+    operating_system: OperatingSystem | None = None
+
+
+class VpsPage(HostUpModel):
+    """A page of GET /api/v2/vps: the items in `data`, and `nextCursor` (assumed top-level) for the next page."""
+
+    data: list[VpsSummary]
+    next_cursor: str | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 from mcp.server.mcpserver import Context, MCPServer
@@ -16,10 +16,11 @@ from hostup_mcp.client import HostUpClient
 from hostup_mcp.config import Config
 from hostup_mcp.ids import VPS_ID_EXAMPLE, VPS_ID_MAX_LENGTH, VPS_ID_PATTERN
 from hostup_mcp.models import VpsIsoMedia
-from hostup_mcp.problems import HostUpError, Problem
+from hostup_mcp.problems import HostUpError
 from hostup_mcp.render import Operation, render_iso_media, render_problem
 from hostup_mcp.retry import RetryPolicy
 
+DEMO_NOTICE = "DEMO DATA from the hostup-mcp sandbox (--demo), not the user's real HostUp servers."
 INSTRUCTIONS = (
     "Reads the ISO media of the user's HostUp VPS. VPS ids have the form vps_… and come from HostUp's "
     "GET /api/v2/vps; never guess them. Errors carry HostUp's problem details and a next step to relay."
@@ -68,7 +69,7 @@ def build_server(
         "hostup-mcp",
         title="HostUp VPS ISO media",
         version=__version__,
-        instructions=INSTRUCTIONS,
+        instructions=DEMO_NOTICE + " " + INSTRUCTIONS if config.demo else INSTRUCTIONS,
         lifespan=lifespan,
         log_level=config.log_level,  # type: ignore[arg-type]  # validated against the same names
     )
@@ -87,18 +88,15 @@ def build_server(
         try:
             media = await client.get_vps_iso_media(vps_id)
         except HostUpError as exc:
-            return problem_result(exc.problem, operation)
-        return CallToolResult(
-            content=[TextContent(type="text", text=render_iso_media(media))],
-            structured_content=media.model_dump(mode="json", exclude_unset=True),
-        )
+            return outcome(render_problem(exc.problem, operation), exc.problem.to_structured(), config, error=True)
+        return outcome(render_iso_media(media), media.model_dump(mode="json", exclude_unset=True), config)
 
     return server
 
 
-def problem_result(problem: Problem, operation: Operation) -> CallToolResult:
-    return CallToolResult(
-        content=[TextContent(type="text", text=render_problem(problem, operation))],
-        structured_content=problem.to_structured(),
-        is_error=True,
-    )
+def outcome(text: str, structured: dict[str, Any], config: Config, *, error: bool = False) -> CallToolResult:
+    """A tool result; in demo mode both the text and the structured content say it is sandbox data."""
+    if config.demo:
+        text = f"{DEMO_NOTICE}\n{text}"
+        structured = {**structured, "demo": True}
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured, is_error=error)

@@ -1,7 +1,8 @@
-"""A fake HostUp that answers GET /api/v2/vps/{id}/iso as the API reference documents it.
+"""The fake HostUp of the tests: the sandbox's documented data, plus the faults a sandbox never shows.
 
-Each VPS id selects a scenario. The bodies are the reference page's examples (get-v2-vps-id-iso.md);
-the variations (nulls, blocked gates, extra fields, hostile names) stay within the documented schema.
+Each VPS id selects a scenario. Ids the sandbox knows (the documented example, vps_demoblocked,
+vps_demoforbidden, …) answer as in `--demo`; the ids below add test-only behaviour. Unlike the sandbox,
+the fake checks the API key: a wrong key gets 401, NO_SCOPE_KEY gets 403 everywhere.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -19,56 +19,30 @@ from typing import Any
 
 import httpx
 
+from hostup_mcp.sandbox import (
+    BLOCKED_ISO_MEDIA,
+    DOCUMENTED_ISO_MEDIA,
+    EXAMPLE_ISO_ID,
+    EXAMPLE_VPS_ID,
+    ISO_ROUTE,
+    Sandbox,
+    problem_body,
+    problem_response,
+)
+
+__all__ = ["BLOCKED_200", "DOCUMENTED_200", "EXAMPLE_ISO_ID", "EXAMPLE_VPS_ID", "problem"]
+
 API_KEY = "hu_test_4f9c2e7a1b8d"
-EXAMPLE_VPS_ID = "vps_01hxa3b4c5d6e7f8g9h0j1k2m3"
-EXAMPLE_ISO_ID = "iso_01hxa3b4c5d6e7f8g9h0j1k2m3"
-
-DOCUMENTED_200: dict[str, Any] = {
-    "available": [
-        {
-            "id": EXAMPLE_ISO_ID,
-            "name": "ubuntu-24.04-live-server-amd64.iso",
-            "displayName": "Ubuntu 24.04 LTS",
-            "sizeGb": 5.9,
-            "format": "iso",
-        }
-    ],
-    "mounted": [{"device": "ide2", "isoId": EXAMPLE_ISO_ID, "mounted": True, "isCloudInit": False}],
-    "bootOrder": {
-        "order": ["scsi0", "ide2"],
-        "devices": {"scsi0": "Disk", "ide2": "CD/DVD 3"},
-        "availableDevices": [
-            {"id": "scsi0", "name": "Disk", "type": "disk"},
-            {"id": "ide2", "name": "CD/DVD 3", "type": "cdrom"},
-        ],
-    },
-    "availableDevices": [
-        {"device": "ide2", "type": "existing_cdrom", "description": "CD/DVD 3", "inUse": True},
-        {"device": "ide3", "type": "available", "description": "CD/DVD 4", "inUse": False},
-    ],
-    "actions": {"canMount": {"allowed": True, "reason": None}, "canUpload": {"allowed": True, "reason": None}},
-}
-
-BLOCKED_200: dict[str, Any] = {
-    "available": [
-        {"id": "iso_01hxb0000000000000000000aa", "name": None, "displayName": None, "sizeGb": 0.4, "format": None}
-    ],
-    "mounted": [{"device": None, "isoId": None, "mounted": False, "isCloudInit": True}],
-    "bootOrder": None,
-    "availableDevices": [{"device": "ide0", "type": None, "description": None, "inUse": False}],
-    "actions": {
-        "canMount": {"allowed": False, "reason": "The VPS has a pending order.", "code": "pending_order"},
-        "canUpload": {"allowed": False, "reason": "Uploads are paused for this VPS.", "code": None},
-    },
-}
-
-EMPTY_200: dict[str, Any] = {
-    "available": [],
-    "mounted": [],
-    "bootOrder": None,
-    "availableDevices": [],
-    "actions": {"canMount": {"allowed": True, "reason": None}, "canUpload": {"allowed": True, "reason": None}},
-}
+NO_SCOPE_KEY = "hu_test_noscope_77aa"
+DOCUMENTED_200 = DOCUMENTED_ISO_MEDIA
+BLOCKED_200 = BLOCKED_ISO_MEDIA
+PROBLEM_JSON = {"content-type": "application/problem+json"}
+PROXY_HTML = (
+    "<!DOCTYPE html><html><head><title>502 Bad Gateway</title><style>body{font:14px sans-serif}</style></head>"
+    "<body><h1>Bad Gateway</h1><p>The proxy server received an invalid response from an upstream server.</p>"
+    + "<p>padding</p>" * 200
+    + "</body></html>"
+)
 
 
 def with_extra_fields() -> dict[str, Any]:
@@ -90,28 +64,16 @@ def with_unicode_names() -> dict[str, Any]:
 
 
 def problem(status: int, code: str, title: str, detail: str, path: str, **extra: Any) -> dict[str, Any]:
-    """The reference's problem example for `status`, with this request's path as `instance`."""
+    """A problem document in the reference's shape, for statuses and codes the sandbox does not use."""
     return {
+        **problem_body(404, path),
         "type": f"https://developer.hostup.se/errors/{code}",
         "title": title,
         "status": status,
         "detail": detail,
         "code": code,
-        "instance": path,
-        "requestId": "req_01hxa3b4c5d6e7f8g9h0j1k2m3",
-        "timestamp": "2026-04-27T12:34:56.000Z",
         **extra,
     }
-
-
-PROBLEM_JSON = {"content-type": "application/problem+json"}
-PROXY_HTML = (
-    "<!DOCTYPE html><html><head><title>502 Bad Gateway</title><style>body{font:14px sans-serif}</style></head>"
-    "<body><h1>Bad Gateway</h1><p>The proxy server received an invalid response from an upstream server.</p>"
-    + "<p>padding</p>" * 200
-    + "</body></html>"
-)
-ISO_PATH = re.compile(r"^/api/v2/vps/([^/]+)/iso$")
 
 
 class FakeHostUp:
@@ -120,72 +82,44 @@ class FakeHostUp:
     def __init__(self, api_key: str = API_KEY, slow_seconds: float = 30.0) -> None:
         self.api_key = api_key
         self.slow_seconds = slow_seconds
+        self.sandbox = Sandbox()
         self.requests: list[httpx.Request] = []
         self.calls: Counter[str] = Counter()
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         path = request.url.path
-        match = ISO_PATH.match(path)
-        if request.method != "GET" or match is None:
-            return httpx.Response(404, json=problem(404, "not_found", "Not found", "No such route.", path))
-        if request.headers.get("authorization") != f"Bearer {self.api_key}":
-            return httpx.Response(
-                401,
-                headers=PROBLEM_JSON,
-                json=problem(401, "unauthorized", "Unauthorized", "Authentication is required.", path),
-            )
-        vps_id = match.group(1)
-        self.calls[vps_id] += 1
-        return await self.scenario(vps_id, path, self.calls[vps_id])
+        authorization = request.headers.get("authorization")
+        if authorization == f"Bearer {NO_SCOPE_KEY}":
+            return problem_response(403, path)
+        if authorization != f"Bearer {self.api_key}":
+            return problem_response(401, path)
+        match = ISO_ROUTE.match(path)
+        if request.method == "GET" and match:
+            vps_id = match.group(1)
+            self.calls[vps_id] += 1
+            scripted = await self.scenario(vps_id, path, self.calls[vps_id])
+            if scripted is not None:
+                return scripted
+        return self.sandbox.handle(request)
 
-    async def scenario(self, vps_id: str, path: str, call: int) -> httpx.Response:
+    async def scenario(self, vps_id: str, path: str, call: int) -> httpx.Response | None:
         match vps_id:
-            case "vps_01hxa3b4c5d6e7f8g9h0j1k2m3":
-                return httpx.Response(200, json=DOCUMENTED_200)
-            case "vps_blocked":
-                return httpx.Response(200, json=BLOCKED_200)
-            case "vps_empty":
-                return httpx.Response(200, json=EMPTY_200)
             case "vps_extra":
                 return httpx.Response(200, json=with_extra_fields())
             case "vps_unicode":
                 return httpx.Response(200, json=with_unicode_names())
-            case "vps_forbidden":
-                detail = "The caller lacks a required scope or does not own the resource."
-                return httpx.Response(
-                    403, headers=PROBLEM_JSON, json=problem(403, "forbidden", "Forbidden", detail, path)
-                )
             case "vps_invalid":
                 errors = [{"pointer": "/id", "detail": "`id` is malformed.", "code": "invalid_request"}]
-                body = problem(
-                    400, "invalid_request", "Invalid request", "The request failed validation.", path, errors=errors
-                )
-                return httpx.Response(400, headers=PROBLEM_JSON, json=body)
-            case "vps_ratelimited":
-                body = problem(
-                    429,
-                    "rate_limit_exceeded",
-                    "Too many requests",
-                    "Too many requests. Retry after the limit resets.",
-                    path,
-                )
-                headers = {**PROBLEM_JSON, "retry-after": "30", "x-ratelimit-limit": "60", "x-ratelimit-remaining": "0"}
-                return httpx.Response(429, headers=headers, json=body)
+                return problem_response(400, path, errors=errors)
             case "vps_throttledonce" if call == 1:
                 body = problem(429, "rate_limit_exceeded", "Too many requests", "Too many requests.", path)
                 return httpx.Response(429, headers={**PROBLEM_JSON, "retry-after": "1"}, json=body)
-            case "vps_throttledonce":
-                return httpx.Response(200, json=DOCUMENTED_200)
             case "vps_flaky" if call == 1:
                 body = problem(503, "upstream_unavailable", "Service unavailable", "Try again shortly.", path)
                 return httpx.Response(503, headers=PROBLEM_JSON, json=body)
-            case "vps_flaky":
+            case "vps_throttledonce" | "vps_flaky":
                 return httpx.Response(200, json=DOCUMENTED_200)
-            case "vps_broken":
-                detail = "An unexpected error occurred. Retry later or contact support if the issue persists."
-                body = problem(500, "internal_error", "Internal server error", detail, path)
-                return httpx.Response(500, headers=PROBLEM_JSON, json=body)
             case "vps_proxyhtml":
                 return httpx.Response(502, headers={"content-type": "text/html"}, text=PROXY_HTML)
             case "vps_badjson":
@@ -195,8 +129,7 @@ class FakeHostUp:
             case "vps_slow":
                 await asyncio.sleep(self.slow_seconds)
                 return httpx.Response(200, json=DOCUMENTED_200)
-        detail = "The requested resource could not be found."
-        return httpx.Response(404, headers=PROBLEM_JSON, json=problem(404, "not_found", "Not found", detail, path))
+        return None
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)

@@ -44,13 +44,13 @@ async def test_documented_example_comes_back_as_structured_content_and_text(clie
 
 
 async def test_null_fields_and_blocked_gates_are_kept_and_explained(client: Client):
-    result = await call(client, "vps_blocked")
+    result = await call(client, "vps_demoblocked")
 
     assert result.is_error is False
     assert result.structured_content == BLOCKED_200
     text = result.content[0].text
     assert "canMount: BLOCKED (The VPS has a pending order., code pending_order)" in text
-    assert "canUpload: BLOCKED (Uploads are paused for this VPS.)" in text
+    assert "canUpload: BLOCKED (Uploads are paused while an order is pending.)" in text
     assert "boot: null" in text
 
 
@@ -74,10 +74,10 @@ async def test_unicode_names_survive_exactly(client: Client):
 @pytest.mark.parametrize(
     ("vps_id", "status", "code", "next_step"),
     [
-        ("vps_forbidden", 403, "forbidden", "lacks the read:vm scope"),
+        ("vps_demoforbidden", 403, "forbidden", "lacks the read:vm scope"),
         ("vps_unknown000", 404, "not_found", "GET /api/v2/vps"),
         ("vps_invalid", 400, "invalid_request", "fix the fields listed above"),
-        ("vps_broken", 500, "internal_error", "HostUp-side failure"),
+        ("vps_demobroken", 500, "internal_error", "HostUp-side failure"),
     ],
 )
 async def test_documented_errors_carry_the_problem_and_a_next_step(
@@ -108,10 +108,10 @@ async def test_field_errors_are_listed_as_pointer_and_detail(client: Client):
 
 
 async def test_500_is_retried_once_then_reported(client: Client, fake: FakeHostUp):
-    result = await call(client, "vps_broken")
+    result = await call(client, "vps_demobroken")
 
     assert result.is_error is True
-    assert fake.calls["vps_broken"] == 2
+    assert fake.calls["vps_demobroken"] == 2
 
 
 async def test_wrong_key_gives_401_explained(fake: FakeHostUp, mode: str):
@@ -128,10 +128,10 @@ async def test_wrong_key_gives_401_explained(fake: FakeHostUp, mode: str):
 
 async def test_long_retry_after_returns_at_once_with_the_seconds(client: Client, fake: FakeHostUp):
     started = time.monotonic()
-    result = await call(client, "vps_ratelimited")
+    result = await call(client, "vps_demoratelimited")
 
     assert time.monotonic() - started < 0.5
-    assert fake.calls["vps_ratelimited"] == 1
+    assert fake.calls["vps_demoratelimited"] == 1
     assert result.is_error is True
     assert result.structured_content["status"] == 429
     assert result.structured_content["retryAfterSeconds"] == 30

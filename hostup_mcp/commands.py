@@ -1,0 +1,88 @@
+"""Commands for people at a terminal (`check`, `iso`); unlike the stdio server, they own stdout."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TextIO
+
+from mcp import Client
+
+from hostup_mcp.client import HostUpClient
+from hostup_mcp.config import Config
+from hostup_mcp.problems import API_KEYS_PAGE, HostUpError, Problem
+from hostup_mcp.render import clean
+from hostup_mcp.server import build_server
+
+
+async def show_iso_media(config: Config, vps_id: str, as_json: bool, out: TextIO) -> int:
+    """One list_vps_iso_media call through the real server, printed as the model would read it."""
+    async with Client(build_server(config)) as client:
+        result = await client.call_tool("list_vps_iso_media", {"vps_id": vps_id})
+    if as_json:
+        print(json.dumps(result.structured_content, indent=2, ensure_ascii=False), file=out)
+    else:
+        print(result.content[0].text, file=out)  # type: ignore[union-attr]  # the tool returns one text block
+    return 1 if result.is_error else 0
+
+
+class Report:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.failed = False
+
+    def line(self, verdict: str, label: str, detail: str) -> None:
+        self.failed |= verdict == "FAIL"
+        print(f"[{verdict:>4}] {label:<16} {detail}", file=self.out)
+
+
+async def check(config: Config, out: TextIO) -> int:
+    """Configuration, key, reachability and the read:vm scope, from one GET /api/v2/vps?limit=1."""
+    report = Report(out)
+    where = "the built-in sandbox (--demo)" if config.demo else config.base_url
+    report.line("ok", "configuration", f"base URL {where}, timeout {config.timeout_seconds:g} s")
+    if config.api_key is None:
+        report.line("FAIL", "API key", f"HOSTUP_API_KEY is not set; create a key with read:vm at {API_KEYS_PAGE}")
+        for label in ("HostUp reachable", "key accepted", "read:vm scope"):
+            report.line("skip", label, "needs an API key")
+        return 1
+    report.line("ok", "API key", "not needed in the sandbox" if config.demo else "set (HOSTUP_API_KEY)")
+    async with HostUpClient.connect(config) as client:
+        started = time.monotonic()
+        try:
+            page = await client.list_vps(limit=1)
+        except HostUpError as exc:
+            elapsed_ms = (time.monotonic() - started) * 1000
+            report_failure(report, exc.problem, elapsed_ms)
+        else:
+            elapsed_ms = (time.monotonic() - started) * 1000
+            report.line("ok", "HostUp reachable", f"GET /api/v2/vps?limit=1 answered 200 in {elapsed_ms:.0f} ms")
+            report.line("ok", "key accepted", "HostUp authenticated the key")
+            count = "no VPS" if not page.data else f"first VPS {clean(page.data[0].id)}"
+            report.line("ok", "read:vm scope", f"the VPS list is readable ({count})")
+    print("All checks passed." if not report.failed else "Some checks failed; see above.", file=out)
+    return 1 if report.failed else 0
+
+
+def report_failure(report: Report, problem: Problem, elapsed_ms: float) -> None:
+    said = f"{problem.status or ''} {clean(problem.code)}: {clean(problem.detail, 300)}".strip()
+    if problem.status is None:  # no HTTP answer at all
+        report.line("FAIL", "HostUp reachable", said)
+        report.line("skip", "key accepted", "HostUp did not answer")
+        report.line("skip", "read:vm scope", "HostUp did not answer")
+        return
+    report.line("ok", "HostUp reachable", f"answered {problem.status} in {elapsed_ms:.0f} ms")
+    if problem.status == 401:
+        report.line(
+            "FAIL",
+            "key accepted",
+            f"{said} — the key is invalid, expired or revoked; make a new one at {API_KEYS_PAGE}",
+        )
+        report.line("skip", "read:vm scope", "the key was not accepted")
+    elif problem.status == 403:
+        report.line("ok", "key accepted", "authenticated, but refused this call")
+        report.line("FAIL", "read:vm scope", f"{said} — add read:vm to the key at {API_KEYS_PAGE}")
+    else:
+        wait = f"; retry in {problem.retry_after_seconds} s" if problem.retry_after_seconds is not None else ""
+        report.line("FAIL", "key accepted", f"could not tell: {said}{wait}")
+        report.line("skip", "read:vm scope", "could not tell")
