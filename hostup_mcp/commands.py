@@ -6,17 +6,19 @@ import json
 import time
 from typing import TextIO
 
-from mcp import Client
-
 from hostup_mcp.client import HostUpClient
 from hostup_mcp.config import Config
 from hostup_mcp.problems import API_KEYS_PAGE, HostUpError, Problem
 from hostup_mcp.render import clean
-from hostup_mcp.server import build_server
 
 
 async def show_iso_media(config: Config, vps_id: str, as_json: bool, out: TextIO) -> int:
     """One list_vps_iso_media call through the real server, printed as the model would read it."""
+    # Imported here so that `check` does not pay the MCP SDK's second of import time.
+    from mcp import Client
+
+    from hostup_mcp.server import build_server
+
     async with Client(build_server(config)) as client:
         result = await client.call_tool("list_vps_iso_media", {"vps_id": vps_id})
     if as_json:

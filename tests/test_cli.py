@@ -1,0 +1,138 @@
+"""The commands people type: check, iso, --demo, usage errors. Run as the installed console script."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from hostup_mcp import __version__
+from tests.fake_hostup import API_KEY, DOCUMENTED_200, EXAMPLE_VPS_ID, NO_SCOPE_KEY, FakeHostUp, serve_http
+from tests.scripted_server import closed_port
+from tests.stdio_session import run_once
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    with serve_http(FakeHostUp()) as url:
+        yield url
+
+
+def check_lines(env: dict[str, str]) -> tuple[int, list[str]]:
+    result = run_once(env, "check")
+    assert result.stderr == ""
+    return result.returncode, result.stdout.splitlines()
+
+
+def test_check_passes_with_a_good_key(base_url: str):
+    code, lines = check_lines({"HOSTUP_API_KEY": API_KEY, "HOSTUP_BASE_URL": base_url})
+
+    assert code == 0
+    assert [line[:6] for line in lines[:-1]] == ["[  ok]"] * 5
+    assert "GET /api/v2/vps?limit=1 answered 200 in" in lines[2]
+    assert lines[-1] == "All checks passed."
+    assert API_KEY not in "\n".join(lines)
+
+
+def test_check_reports_a_rejected_key(base_url: str):
+    code, lines = check_lines({"HOSTUP_API_KEY": "hu_wrong_key", "HOSTUP_BASE_URL": base_url})
+
+    assert code == 1
+    assert lines[2].startswith("[  ok] HostUp reachable answered 401")
+    assert lines[3].startswith("[FAIL] key accepted     401 unauthorized")
+    assert "invalid, expired or revoked" in lines[3]
+    assert lines[4].startswith("[skip] read:vm scope")
+
+
+def test_check_reports_a_key_without_read_vm(base_url: str):
+    code, lines = check_lines({"HOSTUP_API_KEY": NO_SCOPE_KEY, "HOSTUP_BASE_URL": base_url})
+
+    assert code == 1
+    assert lines[3].startswith("[  ok] key accepted")
+    assert lines[4].startswith("[FAIL] read:vm scope    403 forbidden")
+    assert "add read:vm to the key" in lines[4]
+
+
+def test_check_reports_an_unreachable_base_url():
+    code, lines = check_lines({"HOSTUP_API_KEY": API_KEY, "HOSTUP_BASE_URL": f"http://127.0.0.1:{closed_port()}"})
+
+    assert code == 1
+    assert lines[2].startswith("[FAIL] HostUp reachable connection_failed: ConnectError")
+    assert lines[3].startswith("[skip] key accepted")
+
+
+def test_check_without_a_key_says_where_to_get_one():
+    code, lines = check_lines({})
+
+    assert code == 1
+    assert lines[1].startswith("[FAIL] API key          HOSTUP_API_KEY is not set")
+    assert "cloud.hostup.se/api-management" in lines[1]
+
+
+def test_check_on_the_sandbox_needs_no_key():
+    code, lines = check_lines({"HOSTUP_DEMO": "1"})
+
+    assert code == 0
+    assert "sandbox" in lines[0]
+
+
+def test_iso_prints_the_text_the_model_reads(base_url: str):
+    result = run_once({"HOSTUP_API_KEY": API_KEY, "HOSTUP_BASE_URL": base_url}, "iso", EXAMPLE_VPS_ID)
+
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[1] == (
+        'iso_01hxa3b4c5d6e7f8g9h0j1k2m3 "Ubuntu 24.04 LTS" ubuntu-24.04-live-server-amd64.iso 5.9 iso'
+    )
+
+
+def test_iso_json_prints_the_structured_content(base_url: str):
+    result = run_once({"HOSTUP_API_KEY": API_KEY, "HOSTUP_BASE_URL": base_url}, "iso", EXAMPLE_VPS_ID, "--json")
+
+    assert result.returncode == 0
+    assert json.loads(result.stdout) == DOCUMENTED_200
+
+
+def test_iso_exits_1_with_the_explanation_on_an_error(base_url: str):
+    result = run_once({"HOSTUP_API_KEY": API_KEY, "HOSTUP_BASE_URL": base_url}, "iso", "vps_nosuchvps")
+
+    assert result.returncode == 1
+    assert "HostUp error 404 not_found" in result.stdout
+    assert "Next step:" in result.stdout
+
+
+@pytest.mark.parametrize("argv", [["--demo", "iso", EXAMPLE_VPS_ID], ["iso", EXAMPLE_VPS_ID, "--demo"]])
+def test_demo_flag_works_before_or_after_the_command(argv: list[str]):
+    result = run_once({}, *argv)
+
+    assert result.returncode == 0
+    assert result.stdout.startswith("DEMO DATA from the hostup-mcp sandbox")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["iso"], "the following arguments are required: VPS_ID"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["--nope"], "unrecognized arguments: --nope"),
+    ],
+)
+def test_usage_errors_exit_2_with_usage_on_stderr(argv: list[str], message: str):
+    result = run_once({}, *argv)
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("usage: hostup-mcp")
+    assert message in result.stderr
+
+
+def test_help_lists_the_commands_and_demo_ids():
+    result = run_once({}, "--help")
+
+    assert result.returncode == 0
+    for word in ("check", "iso", "--demo", "vps_demoforbidden", "HOSTUP_API_KEY"):
+        assert word in result.stdout
+
+
+def test_version():
+    assert run_once({}, "--version").stdout == f"hostup-mcp {__version__}\n"
