@@ -1,0 +1,145 @@
+"""The packed MCP bundle, the uvx command and the registry entry: built and started as a host would."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tomllib
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client, StdioServerParameters
+
+from hostup_mcp import __version__
+from hostup_mcp.sandbox import DOCUMENTED_ISO_MEDIA, EXAMPLE_VPS_ID
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = json.loads((ROOT / "manifest.json").read_text())
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+# What a host's own environment would give uv to reach PyPI here (this machine uses its own CA bundle).
+NETWORK_VARIABLES = (
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "NO_PROXY",
+    "UV_CACHE_DIR",
+    "UV_INDEX_URL",
+    "UV_DEFAULT_INDEX",
+)
+
+
+def network_env() -> dict[str, str]:
+    return {name: os.environ[name] for name in NETWORK_VARIABLES if name in os.environ}
+
+
+def required_tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        if os.environ.get("HOSTUP_REQUIRE_MCPB"):
+            pytest.fail(f"{name} is required here (HOSTUP_REQUIRE_MCPB) but not on PATH")
+        pytest.skip(f"{name} is not installed")
+    return found
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundle built by the documented script, unpacked as a host would."""
+    required_tool("mcpb")
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(["bash", str(ROOT / "scripts" / "pack-bundle.sh"), str(out)], check=True, capture_output=True)
+    (packed,) = out.glob("*.mcpb")
+    assert packed.name == f"hostup-mcp-{__version__}.mcpb"
+    assert packed.stat().st_size < 200_000
+    unpacked = tmp_path_factory.mktemp("extension")
+    with zipfile.ZipFile(packed) as archive:
+        archive.extractall(unpacked)
+    return unpacked
+
+
+def substitute(value: str, dirname: Path, user_config: dict[str, Any]) -> str:
+    """What a host does to mcp_config: ${__dirname} and ${user_config.X} (defaults where not set)."""
+    value = value.replace("${__dirname}", str(dirname))
+
+    def setting(match: re.Match[str]) -> str:
+        name = match.group(1)
+        chosen = user_config.get(name, MANIFEST["user_config"][name].get("default", ""))
+        return str(chosen).lower() if isinstance(chosen, bool) else str(chosen)
+
+    return re.sub(r"\$\{user_config\.(\w+)\}", setting, value)
+
+
+def test_bundle_holds_what_the_manifest_needs_and_nothing_else(bundle: Path):
+    files = {path.relative_to(bundle).as_posix() for path in bundle.rglob("*") if path.is_file()}
+
+    assert MANIFEST["server"]["entry_point"] in files
+    assert {"manifest.json", "pyproject.toml", MANIFEST["icon"]} <= files  # uv installs from pyproject.toml
+    assert all(not name.startswith(("tests/", "benchmarks/", ".venv/", ".ci/", "scripts/")) for name in files)
+    assert tomllib.loads((bundle / "pyproject.toml").read_text())["project"]["version"] == MANIFEST["version"]
+
+
+@pytest.mark.anyio
+async def test_bundle_starts_exactly_as_mcp_config_says_and_lists_its_tools(bundle: Path):
+    required_tool("uv")
+    config = MANIFEST["server"]["mcp_config"]
+    user_config = {"api_key": "hu_bundle_test_key", "demo": True}  # demo: no network needed for the call
+    env = {name: substitute(value, bundle, user_config) for name, value in config["env"].items()}
+    params = StdioServerParameters(
+        command=required_tool(config["command"]),
+        args=[substitute(arg, bundle, user_config) for arg in config["args"]],
+        env={**env, **network_env()},
+    )
+    async with Client(params) as client:
+        tools = (await client.list_tools()).tools
+        result = await client.call_tool("list_vps_iso_media", {"vps_id": EXAMPLE_VPS_ID})
+
+    assert [tool.name for tool in tools] == [tool["name"] for tool in MANIFEST["tools"]]
+    assert result.structured_content == {**DOCUMENTED_ISO_MEDIA, "demo": True}
+
+
+@pytest.mark.anyio
+async def test_uvx_from_a_checkout_serves_the_demo():
+    params = StdioServerParameters(
+        command=required_tool("uvx"), args=["--from", str(ROOT), "hostup-mcp", "--demo"], env=network_env()
+    )
+    async with Client(params) as client:
+        result = await client.call_tool("list_vps_iso_media", {"vps_id": EXAMPLE_VPS_ID})
+
+    assert result.structured_content["demo"] is True
+
+
+def test_registry_entry_matches_the_package():
+    server = json.loads((ROOT / "server.json").read_text())
+    (package,) = server["packages"]
+    readme = (ROOT / "README.md").read_text()
+
+    assert server["version"] == package["version"] == PYPROJECT["project"]["version"] == __version__
+    assert package["identifier"] == PYPROJECT["project"]["name"]
+    assert package["registryType"] == "pypi"
+    assert package["transport"] == {"type": "stdio"}
+    assert f"mcp-name: {server['name']}" in readme  # how the registry verifies PyPI ownership
+    assert len(server["description"]) <= 100
+    assert server["repository"]["url"] == MANIFEST["repository"]["url"]
+    variables = {variable["name"]: variable for variable in package["environmentVariables"]}
+    assert variables["HOSTUP_API_KEY"]["isSecret"] is True
+    assert set(variables) <= set(MANIFEST["server"]["mcp_config"]["env"])
+
+
+def test_manifest_user_config_reaches_the_server_as_the_documented_variables():
+    env = MANIFEST["server"]["mcp_config"]["env"]
+
+    assert env == {
+        "HOSTUP_API_KEY": "${user_config.api_key}",
+        "HOSTUP_BASE_URL": "${user_config.base_url}",
+        "HOSTUP_TIMEOUT": "${user_config.timeout}",
+        "HOSTUP_DEMO": "${user_config.demo}",
+    }
+    assert MANIFEST["user_config"]["api_key"]["sensitive"] is True
+    assert MANIFEST["user_config"]["api_key"]["required"] is True

@@ -1,0 +1,83 @@
+"""The README's set-up snippets and tool table must stay true to the code."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from mcp import Client
+
+from hostup_mcp.cli import build_parser
+from hostup_mcp.config import Config
+from hostup_mcp.sandbox import EXAMPLE_VPS_ID
+from hostup_mcp.server import build_server
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+JSON_BLOCKS = re.findall(r"```json\n(.*?)```", README, re.DOTALL)
+
+
+def server_entries() -> list[dict]:
+    entries = []
+    for block in JSON_BLOCKS:
+        document = json.loads(block)
+        entries += list((document.get("mcpServers") or document.get("servers") or {}).values())
+    return entries
+
+
+def test_every_json_snippet_parses_and_there_is_one_per_client():
+    assert len(JSON_BLOCKS) == 3  # Claude Desktop, Cursor, VS Code
+    assert len(server_entries()) == 6
+
+
+@pytest.mark.parametrize("entry", server_entries(), ids=lambda entry: " ".join(entry.get("args", [])))
+def test_every_configured_command_line_is_accepted_by_the_cli(entry: dict):
+    args = entry["args"]
+    assert entry["command"] == "uvx"
+    assert args[0] == "hostup-mcp"
+    parsed = build_parser().parse_args(args[1:])
+
+    assert parsed.command is None  # clients start the stdio server
+    assert parsed.demo is ("--demo" in args)
+    assert ("env" in entry) is not parsed.demo  # the real server gets a key; the demo needs none
+    if "env" in entry:
+        assert set(entry["env"]) == {"HOSTUP_API_KEY"}
+
+
+def test_vs_code_takes_the_key_from_a_password_prompt():
+    vscode = json.loads(JSON_BLOCKS[2])
+    (prompt,) = vscode["inputs"]
+
+    assert prompt["password"] is True
+    assert vscode["servers"]["hostup"]["env"]["HOSTUP_API_KEY"] == f"${{input:{prompt['id']}}}"
+
+
+def test_claude_code_commands_are_accepted_by_the_cli():
+    lines = [line for line in README.splitlines() if line.startswith("claude mcp add")]
+    assert len(lines) == 2
+    for line in lines:
+        words = shlex.split(line)
+        command = words[words.index("--") + 1 :]
+        assert command[:2] == ["uvx", "hostup-mcp"]
+        build_parser().parse_args(command[2:])
+
+
+def test_the_first_command_runs_the_main_job_on_a_sandbox_id():
+    first = re.search(r"python -m pip install \. && (hostup-mcp .*)", README)
+
+    assert first is not None
+    args = build_parser().parse_args(shlex.split(first.group(1))[1:])
+    assert (args.command, args.vps_id, args.demo) == ("iso", EXAMPLE_VPS_ID, True)
+    assert 'python -m pip install ".[test]" && python -m pytest' in README
+
+
+@pytest.mark.anyio
+async def test_the_tool_table_lists_exactly_the_served_tools():
+    section = README[README.index("## The tool") : README.index("### Errors")]
+    rows = re.findall(r"^\| `(\w+)` \|", section, re.MULTILINE)
+    async with Client(build_server(Config(api_key=None))) as client:
+        served = [tool.name for tool in (await client.list_tools()).tools]
+
+    assert rows == served
