@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Build the Claude Desktop bundle: dist/hostup-mcp-<version>.mcpb (needs npm's @anthropic-ai/mcpb).
-# The bundle holds the source and pyproject.toml only; the host installs dependencies with uv.
+# The bundle holds the source and pyproject.toml only; the host installs the dependencies with uv.
+# It is packed from a staging copy of exactly those files, so no local venv, cache or test file can slip in.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out_dir="${1:-dist}"
+out_dir=$(mkdir -p "${1:-dist}" && cd "${1:-dist}" && pwd)
 version=$(python3 -c 'import json; print(json.load(open("manifest.json"))["version"])')
-mkdir -p "$out_dir"
-mcpb validate manifest.json
-mcpb pack . "$out_dir/hostup-mcp-$version.mcpb"
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+cp manifest.json pyproject.toml README.md LICENSE icon.png "$stage/"
+mkdir "$stage/hostup_mcp"
+cp hostup_mcp/*.py "$stage/hostup_mcp/"
+mcpb validate "$stage/manifest.json"
+mcpb pack "$stage" "$out_dir/hostup-mcp-$version.mcpb"
