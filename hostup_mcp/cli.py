@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 import anyio
 
@@ -17,7 +18,7 @@ DESCRIPTION = """\
 MCP server for the ISO media of HostUp VPS. Without a command it serves MCP over stdio, which is how
 Claude Desktop, Claude Code, Cursor and VS Code start it. Settings come from the environment:
 HOSTUP_API_KEY (read:vm scope, from https://cloud.hostup.se/api-management), HOSTUP_BASE_URL,
-HOSTUP_TIMEOUT, HOSTUP_LOG_LEVEL, HOSTUP_DEMO."""
+HOSTUP_TIMEOUT, HOSTUP_LOG_LEVEL, HOSTUP_DEMO, HOSTUP_ENABLE_WRITES. Read-only unless writes are enabled."""
 
 EPILOG = """\
 demo VPS ids (--demo): vps_01hxa3b4c5d6e7f8g9h0j1k2m3 (the documented example), vps_demoblocked
@@ -26,6 +27,7 @@ vps_demoforbidden (403), vps_demomissing (404), vps_demoratelimited (429), vps_d
 
 examples:
   hostup-mcp --demo                                   serve the sandbox to an MCP client
+  hostup-mcp --enable-writes                          also offer mount, unmount, download and delete
   hostup-mcp check                                    is the key valid, with read:vm, and HostUp reachable?
   hostup-mcp iso vps_01hxa3b4c5d6e7f8g9h0j1k2m3 --demo  one call, printed as the model reads it"""
 
@@ -40,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"hostup-mcp {__version__}")
     parser.add_argument("--demo", action="store_true", help=demo_help)
+    parser.add_argument(
+        "--enable-writes",
+        action="store_true",
+        help="also offer the tools that change a VPS (mount, unmount, download, delete); = HOSTUP_ENABLE_WRITES=1",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     check = commands.add_parser("check", help="check the configuration, the key and the connection to HostUp")
     iso = commands.add_parser("iso", help="print one VPS's ISO media as the model sees it")
@@ -60,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.demo:
         config = config.as_demo()
+    if args.enable_writes:
+        config = replace(config, enable_writes=True)
     configure_logging(config)
 
     if args.command is None:

@@ -17,8 +17,23 @@ from pydantic import BaseModel, ValidationError
 
 from hostup_mcp import __version__, problems
 from hostup_mcp.config import Config
-from hostup_mcp.ids import check_vps_id
-from hostup_mcp.models import VpsIsoMedia, VpsPage
+from hostup_mcp.ids import (
+    check_download_url,
+    check_filename,
+    check_iso_id,
+    check_job_id,
+    check_primary_ip,
+    check_vps_id,
+)
+from hostup_mcp.models import (
+    DeleteResult,
+    JobEnvelope,
+    MountResult,
+    OperationResult,
+    UnmountResult,
+    VpsIsoMedia,
+    VpsPage,
+)
 from hostup_mcp.problems import HostUpError, Problem
 from hostup_mcp.retry import RetryPolicy, parse_retry_after
 from hostup_mcp.sandbox import Sandbox
@@ -38,6 +53,7 @@ class Failure:
     problem: Problem
     retry_after: int | None = None
     retryable: bool = False
+    sent: bool = True  # False only when the connection was never made, so HostUp cannot have acted on it
 
 
 class HostUpClient:
@@ -71,19 +87,47 @@ class HostUpClient:
             yield cls(http, config, retry or RetryPolicy(), random.Random())  # noqa: S311 - jitter, not crypto
 
     async def get_vps_iso_media(self, vps_id: str) -> VpsIsoMedia:
-        body = await self._request("GET", f"/api/v2/vps/{check_vps_id(vps_id)}/iso")
-        return parse_body(VpsIsoMedia, body)
+        return parse_body(VpsIsoMedia, await self._request("GET", f"{vps_path(vps_id)}/iso"))
 
     async def list_vps(
         self, *, limit: int | None = None, cursor: str | None = None, primary_ip: str | None = None
     ) -> VpsPage:
-        params = {"limit": limit, "cursor": cursor, "primaryIp": primary_ip}
+        ip = check_primary_ip(primary_ip) if primary_ip is not None else None
+        params = {"limit": limit, "cursor": cursor, "primaryIp": ip}
         query = {name: str(value) for name, value in params.items() if value is not None}
-        return parse_body(VpsPage, await self._request("GET", "/api/v2/vps", query))
+        return parse_body(VpsPage, await self._request("GET", "/api/v2/vps", query=query))
+
+    async def mount_iso(self, vps_id: str, iso_id: str, device: str | None = None) -> MountResult:
+        body = {"isoId": check_iso_id(iso_id, "isoId")} | ({"device": device} if device else {})
+        return parse_body(MountResult, await self._request("POST", f"{vps_path(vps_id)}/iso/actions/mount", body=body))
+
+    async def unmount_iso(self, vps_id: str, device: str | None = None) -> UnmountResult:
+        body = {"device": device} if device else {}  # HostUp unmounts ide2 when no device is given
+        path = f"{vps_path(vps_id)}/iso/actions/unmount"
+        return parse_body(UnmountResult, await self._request("POST", path, body=body))
+
+    async def download_iso(self, vps_id: str, url: str, filename: str, decompress: str | None) -> OperationResult:
+        body = {"url": check_download_url(url), "filename": check_filename(filename)}
+        if decompress is not None:
+            body["decompress"] = decompress
+        path = f"{vps_path(vps_id)}/iso/actions/from-url"
+        return parse_body(OperationResult, await self._request("POST", path, body=body))
+
+    async def delete_iso(self, vps_id: str, volid: str) -> DeleteResult:
+        path = f"{vps_path(vps_id)}/iso/{check_iso_id(volid, 'volid')}"
+        return parse_body(DeleteResult, await self._request("DELETE", path))
+
+    async def get_job(self, job_id: str) -> JobEnvelope:
+        return parse_body(JobEnvelope, await self._request("GET", f"/api/jobs/{check_job_id(job_id)}"))
 
     async def _request(
-        self, method: str, path: str, query: dict[str, str] | None = None
+        self, method: str, path: str, *, query: dict[str, str] | None = None, body: dict[str, Any] | None = None
     ) -> tuple[httpx.Response, bytes]:
+        """Send one logical request, retrying as RetryPolicy allows.
+
+        A GET is retried on any transient failure. A write is retried only when HostUp cannot have acted on
+        it: the connection was never made, or HostUp answered 429 (rejected before processing).
+        """
         if self._config.api_key is None:
             raise HostUpError(problems.missing_api_key())
         budget = self._config.timeout_seconds
@@ -93,13 +137,14 @@ class HostUpClient:
         while True:
             attempt += 1
             remaining = budget - (time.monotonic() - started - waited)
-            outcome = await self._attempt(method, path, query, remaining)
+            outcome = await self._attempt(method, path, query, body, remaining)
             if not isinstance(outcome, Failure):
                 return outcome
             problem = outcome.problem
+            safe_to_repeat = method == "GET" or not outcome.sent or problem.status == 429
             wait = (
                 self._retry.wait_before_retry(attempt, problem.status, outcome.retry_after, self._rng)
-                if outcome.retryable
+                if outcome.retryable and safe_to_repeat
                 else None
             )
             if wait is None or budget - (time.monotonic() - started - waited) <= 0:
@@ -109,7 +154,7 @@ class HostUpClient:
             waited += wait
 
     async def _attempt(
-        self, method: str, path: str, query: dict[str, str] | None, remaining: float
+        self, method: str, path: str, query: dict[str, str] | None, body: dict[str, Any] | None, remaining: float
     ) -> tuple[httpx.Response, bytes] | Failure:
         """One try: the response and its body on 2xx, else what went wrong."""
         if remaining <= 0:
@@ -121,9 +166,13 @@ class HostUpClient:
                     method,
                     path,
                     params=query,
+                    json=body,
                     timeout=httpx.Timeout(remaining, connect=min(CONNECT_TIMEOUT_SECONDS, remaining)),
                 ) as response:
                     body = await read_capped(response, MAX_RESPONSE_BYTES)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            logger.info("%s %s: no connection (%s)", method, path, type(exc).__name__)
+            return Failure(problems.connection_failed(exc, self._config.base_url), retryable=True, sent=False)
         except (TimeoutError, httpx.TimeoutException):
             logger.info("%s %s timed out after %.2f s", method, path, time.monotonic() - started)
             return Failure(problems.timed_out(self._config.timeout_seconds))
@@ -133,7 +182,7 @@ class HostUpClient:
             return Failure(problems.undecodable())
         except httpx.RequestError as exc:
             logger.info("%s %s failed: %s", method, path, type(exc).__name__)
-            return Failure(problems.connection_failed(exc, self._config.base_url), retryable=True)
+            return Failure(problems.connection_lost(exc, self._config.base_url), retryable=True)
         logger.info("%s %s -> %d in %.0f ms", method, path, response.status_code, (time.monotonic() - started) * 1000)
         if response.is_success:
             return response, body
@@ -141,6 +190,10 @@ class HostUpClient:
             return Failure(problems.redirected(response))
         retry_after = parse_retry_after(response.headers.get("retry-after"))
         return Failure(problems.problem_from_response(response, body, retry_after), retry_after, retryable=True)
+
+
+def vps_path(vps_id: str) -> str:
+    return f"/api/v2/vps/{check_vps_id(vps_id)}"
 
 
 async def read_capped(response: httpx.Response, limit: int) -> bytes:
@@ -161,7 +214,8 @@ def parse_body(model: type[ModelT], exchange: tuple[httpx.Response, bytes]) -> M
     if content_type and not problems.is_json_content_type(content_type):
         raise HostUpError(problems.invalid_body(response, body, f"expected JSON, got {content_type}"))
     try:
-        document: Any = problems.load_json(body)
+        # An empty 2xx body (e.g. a 204 from an undocumented action) reads as an empty object.
+        document: Any = problems.load_json(body) if body.strip() else {}
     except ValueError:
         raise HostUpError(problems.invalid_body(response, body, "the body is not valid JSON")) from None
     try:

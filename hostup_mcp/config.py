@@ -21,6 +21,7 @@ ENV_BASE_URL = "HOSTUP_BASE_URL"
 ENV_TIMEOUT = "HOSTUP_TIMEOUT"
 ENV_LOG_LEVEL = "HOSTUP_LOG_LEVEL"
 ENV_DEMO = "HOSTUP_DEMO"
+ENV_ENABLE_WRITES = "HOSTUP_ENABLE_WRITES"
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("", "0", "false", "no", "off")
 
@@ -36,6 +37,7 @@ class Config:
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     log_level: str = DEFAULT_LOG_LEVEL
     demo: bool = False
+    enable_writes: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
@@ -45,6 +47,7 @@ class Config:
             base_url=parse_base_url(env.get(ENV_BASE_URL, "") or DEFAULT_BASE_URL),
             timeout_seconds=parse_timeout(env.get(ENV_TIMEOUT, "")),
             log_level=parse_log_level(env.get(ENV_LOG_LEVEL, "")),
+            enable_writes=parse_flag(ENV_ENABLE_WRITES, env.get(ENV_ENABLE_WRITES, "")),
         )
         return config.as_demo() if parse_flag(ENV_DEMO, env.get(ENV_DEMO, "")) else config
 

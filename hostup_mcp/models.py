@@ -137,3 +137,70 @@ class VpsPage(HostUpModel):
 
     data: list[VpsSummary]
     next_cursor: str | None = None
+
+
+class MountResult(HostUpModel):
+    """Response of POST …/iso/actions/mount. Undocumented: every field is optional and kept as sent."""
+
+    device: str | None = None
+    iso_id: str | None = None
+
+
+class UnmountResult(HostUpModel):
+    """Response of POST …/iso/actions/unmount: the device that was unmounted."""
+
+    device: str
+
+
+class Operation(HostUpModel):
+    """The async `operation` envelope of v2 actions (documented for from-url)."""
+
+    status: str
+    job_id: str
+    poll_url: str | None = None
+    result: dict[str, Any] | None = None
+
+
+class OperationResult(HostUpModel):
+    """Response of POST …/iso/actions/from-url: 200 (already present) or 202 (queued)."""
+
+    operation: Operation
+
+
+class DeleteResult(HostUpModel):
+    """Response of DELETE …/iso/{volid}. Undocumented (likely empty): kept as sent."""
+
+
+class JobProgress(HostUpModel):
+    percentage: float | None = None
+    message: str | None = None
+    current: float | None = None
+    total: float | None = None
+
+
+class Job(HostUpModel):
+    """`data` of the legacy GET /api/jobs/{jobId}; documented only with placeholder values, so all optional."""
+
+    job_id: str | None = None
+    type: str | None = None
+    state: str | None = None
+    status: str | None = None
+    progress: float | None = None
+    progress_details: JobProgress | None = None
+    progress_message: str | None = None
+    result: Any = None
+    is_completed: bool | None = None
+    is_failed: bool | None = None
+    is_running: bool | None = None
+    is_waiting: bool | None = None
+    created_at: str | None = None
+    finished_at: str | None = None
+
+
+class JobEnvelope(HostUpModel):
+    """The legacy success envelope of GET /api/jobs/{jobId}."""
+
+    success: bool | None = None
+    timestamp: str | None = None
+    request_id: str | None = None
+    data: Job | None = None

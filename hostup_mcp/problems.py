@@ -63,8 +63,9 @@ class HostUpError(Exception):
         self.problem = problem
 
 
-def synthesized(code: str, title: str, detail: str, status: int | None = None) -> Problem:
-    return Problem(type=f"urn:hostup-mcp:{code}", code=code, title=title, detail=detail, status=status)
+def synthesized(code: str, title: str, detail: str, status: int | None = None, **extensions: Any) -> Problem:
+    """A problem of our own; `extensions` become extra members of the document (RFC 7807 §3.2)."""
+    return Problem(type=f"urn:hostup-mcp:{code}", code=code, title=title, detail=detail, status=status, **extensions)
 
 
 def missing_api_key() -> Problem:
@@ -147,9 +148,18 @@ def parse_problem(body: bytes, content_type: str) -> Problem | None:
     if not isinstance(document, dict) or not PROBLEM_FIELDS & document.keys():
         return None
     try:
-        return Problem.model_validate(document)
+        return Problem.model_validate(from_legacy_envelope(document))
     except ValidationError:
         return None
+
+
+def from_legacy_envelope(document: dict[str, Any]) -> dict[str, Any]:
+    """Legacy /api/... routes (the jobs route) answer `{error, message, code, requestId, timestamp}`;
+    read `error` as the title and `message` as the detail so the problem reads the same either way."""
+    if "detail" in document or "message" not in document:
+        return document
+    legacy = {key: value for key, value in document.items() if key not in ("error", "message")}
+    return {"title": document.get("error"), "detail": document["message"], **legacy}
 
 
 def is_json_content_type(content_type: str) -> bool:
@@ -220,11 +230,21 @@ def undecodable() -> Problem:
 
 
 def connection_failed(error: httpx.RequestError, base_url: str) -> Problem:
+    """No connection could be made, so the request never reached HostUp."""
     return synthesized(
         "connection_failed",
         "Could not reach HostUp",
-        f"{type(error).__name__} talking to {base_url}: the network or HostUp may be down, or "
-        "HOSTUP_BASE_URL may be wrong.",
+        f"{type(error).__name__} connecting to {base_url}: the network or HostUp may be down, or HOSTUP_BASE_URL "
+        "may be wrong.",
+    )
+
+
+def connection_lost(error: httpx.RequestError, base_url: str) -> Problem:
+    """The connection broke after the request was sent; HostUp may have acted on it."""
+    return synthesized(
+        "connection_lost",
+        "The connection to HostUp broke",
+        f"{type(error).__name__} talking to {base_url}: the connection broke before a complete answer arrived.",
     )
 
 

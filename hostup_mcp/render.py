@@ -1,54 +1,20 @@
-"""Compact text for the model: every value of a result, far fewer bytes than its JSON.
-
-Strings from HostUp are data, not instructions: `clean()` escapes control, bidi and zero-width
-characters and bounds each field, so a hostile ISO name cannot restyle or flood the text.
-The structured content keeps the exact values.
-"""
+"""Compact text for the model: every value of a result, in far fewer bytes than its JSON."""
 
 from __future__ import annotations
 
-import json
-import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
-
-from pydantic import BaseModel
-
-from hostup_mcp.models import ActionGate, BootOrder, CdromSlot, IsoImage, MountedMedia, VpsIsoMedia
-from hostup_mcp.problems import API_KEYS_PAGE, Problem
-
-MAX_FIELD_CHARS = 200
-MAX_DETAIL_CHARS = 600
-MAX_FIELD_ERRORS = 10
-UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp", "Cn"})
-
-
-def clean(value: object, limit: int = MAX_FIELD_CHARS) -> str:
-    """One field as inert, single-line text of bounded length."""
-    if value is None:
-        return "null"
-    text = str(value)
-    if len(text) > limit:
-        text = text[:limit] + f"…(+{len(text) - limit} chars)"
-    return "".join(f"\\u{ord(char):04x}" if unicodedata.category(char) in UNSAFE_CATEGORIES else char for char in text)
-
-
-def quoted(value: str | None) -> str:
-    """A value that may contain spaces, quoted only when it must be, so list columns stay readable."""
-    if value is None:
-        return "null"
-    text = clean(value)
-    if not text or text == "null" or any(char.isspace() or char in '"=,;()' for char in text):
-        return '"' + text.replace('"', '\\"') + '"'
-    return text
-
-
-def extras(model: BaseModel) -> str:
-    """Fields HostUp sent beyond the documented ones, so the text still carries every value."""
-    if not model.model_extra:
-        return ""
-    return " +" + clean(json.dumps(model.model_extra, ensure_ascii=False, separators=(",", ":")), MAX_DETAIL_CHARS)
+from hostup_mcp.models import (
+    ActionGate,
+    BootOrder,
+    CdromSlot,
+    IsoImage,
+    Job,
+    MountedMedia,
+    OperationResult,
+    VpsIsoMedia,
+    VpsPage,
+    VpsSummary,
+)
+from hostup_mcp.text import clean, extras, quoted
 
 
 def render_iso_media(media: VpsIsoMedia) -> str:
@@ -111,90 +77,74 @@ def render_gate(gate: ActionGate) -> str:
     return verdict + (f" ({', '.join(why)})" if why else "") + extras(gate)
 
 
-@dataclass(frozen=True, slots=True)
-class Operation:
-    """What a tool call was doing, so an error can say what to do next."""
+def render_vps_page(page: VpsPage) -> str:
+    if not page.data:
+        lines = ["No VPS found."]
+    else:
+        # Billing, resources and the like stay in the structured content: this list is for picking an id.
+        lines = [f"VPS ({len(page.data)}): id, name, primary IP, service status, power state, OS (more in the JSON)"]
+        lines += [render_vps(vps) for vps in page.data]
+    if page.next_cursor is not None:
+        lines.append(f"More VPS exist: call list_vps again with cursor={quoted(page.next_cursor)}.")
+    other = f"other fields:{extras(page)}" if page.model_extra else ""
+    return "\n".join([*lines, other] if other else lines)
 
-    scope: str
-    vps_id: str | None = None
 
-
-def render_problem(problem: Problem, operation: Operation) -> str:
-    source = "HostUp error" if problem.from_hostup else "Error (from hostup-mcp, not HostUp)"
-    head = " ".join(
-        part
-        for part in (
-            source,
-            str(problem.status) if problem.status is not None else "",
-            clean(problem.code) if problem.code else "",
-        )
-        if part
+def render_vps(vps: VpsSummary) -> str:
+    system = vps.operating_system
+    return (
+        f"{clean(vps.id)} {quoted(vps.name)} {quoted(vps.primary_ip)} {quoted(vps.service_status)} "
+        f"{quoted(vps.power_state)} {quoted(system.display_name if system else None)}"
     )
-    summary = ": ".join(clean(part, MAX_DETAIL_CHARS) for part in (problem.title, problem.detail) if part)
-    lines = [f"{head} — {summary}" if summary else head]
-    if problem.request_id:
-        lines.append(f"requestId: {clean(problem.request_id)} (quote it to HostUp support)")
-    lines += render_field_errors(problem.errors or [])
-    if problem.model_extra:
-        lines.append(f"other fields:{extras(problem)}")
-    lines.append("Next step: " + next_step(problem, operation))
-    return "\n".join(lines)
 
 
-def render_field_errors(errors: Sequence[Any]) -> list[str]:
-    shown = [
-        f"- {clean(error.pointer)}: {clean(error.detail)}" + (f" ({clean(error.code)})" if error.code else "")
-        for error in errors[:MAX_FIELD_ERRORS]
+def render_operation(result: OperationResult) -> str:
+    operation = result.operation
+    if operation.status == "completed":
+        head = f"The ISO is already in the library (operation {clean(operation.job_id)} completed)."
+        follow = "Call list_vps_iso_media to get its available[].id for mounting."
+    else:
+        job, status, poll = clean(operation.job_id), clean(operation.status), clean(operation.poll_url)
+        head = f"Download queued: job {job} is {status}, poll {poll}."
+        follow = (
+            f"Follow it with get_job(job_id={clean(operation.job_id)}) every few seconds until it completes or "
+            "fails; then list_vps_iso_media shows the new ISO's available[].id."
+        )
+    result_text = f" result: {clean(operation.result, 300)}" if operation.result is not None else ""
+    return f"{head}{result_text}{extras(operation)}{extras(result)}\n{follow}"
+
+
+def render_job(job_id: str, job: Job | None) -> str:
+    if job is None:
+        return f"job {clean(job_id)}: HostUp returned no job data."
+    details = job.progress_details
+    percent = job.progress if job.progress is not None else (details.percentage if details else None)
+    message = job.progress_message or (details.message if details else None)
+    state = job_state(job)
+    parts = [
+        f"job {clean(job.job_id or job_id)}: {state}",
+        f"{percent:g}%" if percent is not None else "",
+        f"({clean(message)})" if message else "",
+        f"status={clean(job.status)}" if job.status and job.status != state else "",
+        f"started {clean(job.created_at)}" if job.created_at else "",
+        f"finished {clean(job.finished_at)}" if job.finished_at else "",
+        f"result: {clean(job.result, 300)}" if job.result is not None else "",
     ]
-    if len(errors) > MAX_FIELD_ERRORS:
-        shown.append(f"- …and {len(errors) - MAX_FIELD_ERRORS} more field errors (all in the structured content)")
-    return shown
+    advice = {
+        "completed": "Done: call list_vps_iso_media to see the result.",
+        "failed": "The job failed; tell the user, with the message above.",
+    }.get(state, "Not finished: call get_job again in a few seconds.")
+    return " ".join(part for part in parts if part) + extras(job) + "\n" + advice
 
 
-def next_step(problem: Problem, operation: Operation) -> str:
-    vps = operation.vps_id or "the VPS"
-    match problem.code if not problem.from_hostup else None:
-        case "missing_api_key":
-            return (
-                f"tell the user to create an API key with the {operation.scope} scope at {API_KEYS_PAGE} and "
-                "set it as HOSTUP_API_KEY in this server's configuration, then restart the client."
-            )
-        case "invalid_vps_id":
-            return "get the VPS id from HostUp's GET /api/v2/vps (data[].id) and call again with it."
-        case "timeout" | "connection_failed":
-            return "try again in a minute; if it keeps failing, check the network and HOSTUP_BASE_URL."
-        case "redirect_not_followed":
-            return "check HOSTUP_BASE_URL; it should be https://cloud.hostup.se unless told otherwise."
-        case None:
-            pass
-        case _:
-            return "try again later; if it persists, HostUp's API may have changed: report it to the maintainers."
-    status = problem.status or 0
-    if status == 401:
-        return (
-            "the API key is missing, invalid, expired or revoked. Tell the user to create a new key at "
-            f"{API_KEYS_PAGE} with the {operation.scope} scope and set it as HOSTUP_API_KEY."
-        )
-    if status == 403:
-        return (
-            f"the API key lacks the {operation.scope} scope, or {vps} is not on this key's account. Tell the "
-            f"user to add {operation.scope} to the key at {API_KEYS_PAGE}, or check the id in GET /api/v2/vps."
-        )
-    if status == 404:
-        return "no such VPS on this account: get valid ids from GET /api/v2/vps (data[].id); never guess them."
-    if status == 429:
-        if problem.retry_after_seconds is not None:
-            return f"rate limited: wait {problem.retry_after_seconds} s, then call again."
-        return "rate limited: wait a minute, then call again."
-    if status >= 500:
-        when = (
-            f"HostUp asks to wait {problem.retry_after_seconds} s before retrying"
-            if problem.retry_after_seconds is not None
-            else "retry later"
-        )
-        return f"HostUp-side failure: {when}; if it persists, contact HostUp support" + (
-            f" quoting requestId {clean(problem.request_id)}." if problem.request_id else "."
-        )
-    if status == 400:
-        return "HostUp rejected the request as invalid; fix the fields listed above and call again."
-    return "the request was not completed; read the detail above before trying again."
+def job_state(job: Job) -> str:
+    """completed, failed, running, waiting, or HostUp's own word; the terminal statuses are undocumented."""
+    if job.is_failed or job.status == "failed" or job.state == "failed":
+        return "failed"
+    if job.is_completed or job.status == "completed" or job.state == "completed":
+        return "completed"
+    if job.is_running:
+        return "running"
+    if job.is_waiting:
+        return "waiting"
+    return job.state or job.status or "unknown"

@@ -8,6 +8,7 @@ module, so the demo and the tests share one source of truth.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from typing import Any
 
@@ -115,6 +116,7 @@ PROBLEMS = {
     403: ("forbidden", "Forbidden", "The caller lacks a required scope or does not own the resource."),
     404: ("not_found", "Not found", "The requested resource could not be found."),
     429: ("rate_limit_exceeded", "Too many requests", "Too many requests. Retry after the limit resets."),
+    409: ("conflict", "Conflict", "The action is not possible in the resource's current state."),
     500: (
         "internal_error",
         "Internal server error",
@@ -124,11 +126,17 @@ PROBLEMS = {
 PROBLEM_HEADERS = {"content-type": "application/problem+json"}
 RATE_LIMIT_HEADERS = {"retry-after": "30", "x-ratelimit-limit": "60", "x-ratelimit-remaining": "0"}
 ISO_ROUTE = re.compile(r"^/api/v2/vps/([^/]+)/iso$")
+ROUTES = re.compile(
+    r"^/api/(?:v2/vps(?P<list>)|v2/vps/(?P<vps>[^/]+)/iso(?:/actions/(?P<act>mount|unmount|from-url)|/(?P<volid>[^/]+))?"
+    r"|jobs/(?P<job>[^/]+))$"
+)
+LEGACY_REQUEST_ID = "2121ae20-bd9d-41e9-aeeb-5dd1dd1a24ba"
 
 
 def problem_body(status: int, instance: str, **extra: Any) -> dict[str, Any]:
     """The reference's problem example for `status`, with the request's path as `instance`."""
     code, title, detail = PROBLEMS[status]
+    code, detail = extra.pop("code", code), extra.pop("detail", detail)
     return {
         "type": f"https://developer.hostup.se/errors/{code}",
         "title": title,
@@ -148,18 +156,42 @@ def problem_response(status: int, instance: str, **extra: Any) -> httpx.Response
 
 
 class Sandbox:
-    """Answers the documented HostUp routes from the data above; any key is accepted."""
+    """Answers the documented HostUp routes from the data above, keeping state per instance (mounts,
+    downloads, deletions); any key is accepted. Where the reference leaves a response undocumented
+    (mount, delete), the sandbox's answer is an assumption, listed in the README."""
+
+    page_size = 2  # small, so that paging shows with three VPS
 
     def __init__(self) -> None:
         self.iso_media = {vps_id: copy.deepcopy(media) for vps_id, (_, media) in SANDBOX_VPS.items()}
+        self.jobs: dict[str, dict[str, Any]] = {}
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
-        if request.method == "GET" and path == "/api/v2/vps":
-            return self.list_vps(request)
-        match = ISO_ROUTE.match(path)
-        if request.method == "GET" and match:
-            return self.get_iso_media(match.group(1), path)
+        route = ROUTES.match(path)
+        if route is None:
+            return problem_response(404, path)
+        vps_id, action = route.group("vps"), route_action(route)
+        if vps_id in ERROR_DEMO_IDS:
+            return problem_response(ERROR_DEMO_IDS[vps_id], path)
+        if vps_id is not None and vps_id not in self.iso_media:
+            return problem_response(404, path)
+        body = json.loads(request.content) if request.content else {}
+        match request.method, action:
+            case "GET", "list":
+                return self.list_vps(request)
+            case "GET", "iso":
+                return httpx.Response(200, json=self.iso_media[vps_id])
+            case "POST", "mount":
+                return self.mount(vps_id, body, path)
+            case "POST", "unmount":
+                return self.unmount(vps_id, body)
+            case "POST", "from-url":
+                return self.download(vps_id, body, path)
+            case "DELETE", "delete":
+                return self.delete(vps_id, route.group("volid"), path)
+            case "GET", "job":
+                return self.job(route.group("job"), path)
         return problem_response(404, path)
 
     def list_vps(self, request: httpx.Request) -> httpx.Response:
@@ -167,12 +199,124 @@ class Sandbox:
         wanted_ip = request.url.params.get("primaryIp")
         if wanted_ip is not None:
             items = [item for item in items if item["primaryIp"] == wanted_ip]
-        return httpx.Response(200, json={"data": items, "nextCursor": None})
+        cursor = request.url.params.get("cursor")
+        start = 0
+        if cursor is not None:
+            if not re.fullmatch(r"c[0-9]+", cursor):
+                detail = "Cursor is invalid or malformed."
+                return problem_response(400, request.url.path, code="invalid_cursor", detail=detail)
+            start = int(cursor[1:])
+        limit = min(int(request.url.params.get("limit", self.page_size)), self.page_size)
+        page = items[start : start + limit]
+        following = f"c{start + limit}" if start + limit < len(items) else None
+        return httpx.Response(200, json={"data": page, "nextCursor": following})
 
-    def get_iso_media(self, vps_id: str, path: str) -> httpx.Response:
-        if vps_id in self.iso_media:
-            return httpx.Response(200, json=self.iso_media[vps_id])
-        return problem_response(ERROR_DEMO_IDS.get(vps_id, 404), path)
+    def mount(self, vps_id: str, body: dict[str, Any], path: str) -> httpx.Response:
+        media = self.iso_media[vps_id]
+        gate = media["actions"]["canMount"]
+        if not gate["allowed"]:
+            return problem_response(409, path, code=gate.get("code") or "conflict", detail=gate["reason"])
+        iso_id = body.get("isoId")
+        if iso_id not in {image["id"] for image in media["available"]}:
+            return invalid_field(path, "/isoId", "`isoId` must be one of available[].id.")
+        free = [slot["device"] for slot in media["availableDevices"] if not slot["inUse"]]
+        device = body.get("device") or (free[0] if free else None)
+        if device is None or device not in [slot["device"] for slot in media["availableDevices"]]:
+            return invalid_field(path, "/device", "No free CD/DVD device; unmount one first.")
+        self.unmount(vps_id, {"device": device})
+        media["mounted"].append({"device": device, "isoId": iso_id, "mounted": True, "isCloudInit": False})
+        set_in_use(media, device, in_use=True)
+        return httpx.Response(200, json={"device": device, "isoId": iso_id})
+
+    def unmount(self, vps_id: str, body: dict[str, Any]) -> httpx.Response:
+        media = self.iso_media[vps_id]
+        device = body.get("device") or "ide2"
+        media["mounted"] = [item for item in media["mounted"] if item["device"] != device]
+        set_in_use(media, device, in_use=False)
+        return httpx.Response(200, json={"device": device})
+
+    def download(self, vps_id: str, body: dict[str, Any], path: str) -> httpx.Response:
+        media = self.iso_media[vps_id]
+        gate = media["actions"]["canUpload"]
+        if not gate["allowed"]:
+            return problem_response(409, path, code=gate.get("code") or "conflict", detail=gate["reason"])
+        if not str(body.get("url", "")).startswith(("http://", "https://")):
+            return invalid_field(path, "/url", "`url` must be an HTTP or HTTPS URL.")
+        if any(image["name"] == body.get("filename") for image in media["available"]):
+            operation = {"status": "completed", "jobId": f"job_{len(self.jobs):026d}", "pollUrl": None}
+            return httpx.Response(200, json={"operation": operation})
+        job_id = f"job_sandbox{len(self.jobs) + 1:017d}"
+        self.jobs[job_id] = {"vps": vps_id, "filename": body["filename"], "polls": 0}
+        operation = {"status": "queued", "jobId": job_id, "pollUrl": f"/api/jobs/{job_id}", "result": None}
+        return httpx.Response(202, json={"operation": operation})
+
+    def job(self, job_id: str, path: str) -> httpx.Response:
+        job = self.jobs.get(job_id)
+        if job is None:
+            return httpx.Response(
+                404,
+                json={
+                    "error": "Not Found",
+                    "message": "Job not found",
+                    "code": "NOT_FOUND",
+                    "timestamp": TIMESTAMP,
+                    "requestId": LEGACY_REQUEST_ID,
+                },
+            )
+        job["polls"] += 1
+        done = job["polls"] >= 2
+        if done and not job.get("added"):
+            job["added"] = True
+            iso_id = f"iso_sandbox{len(self.jobs):017d}"
+            self.iso_media[job["vps"]]["available"].append(
+                {"id": iso_id, "name": job["filename"], "displayName": None, "sizeGb": 2.1, "format": "iso"}
+            )
+        data = {
+            "jobId": job_id,
+            "type": "iso_download",
+            "state": "completed" if done else "active",
+            "status": "completed" if done else "in_progress",
+            "progress": 100 if done else 50,
+            "progressMessage": "Download finished" if done else f"Downloading {job['filename']}",
+            "isCompleted": done,
+            "isFailed": False,
+            "isRunning": not done,
+            "isWaiting": False,
+            "createdAt": TIMESTAMP,
+            "finishedAt": TIMESTAMP if done else None,
+        }
+        return httpx.Response(
+            200, json={"success": True, "timestamp": TIMESTAMP, "requestId": LEGACY_REQUEST_ID, "data": data}
+        )
+
+    def delete(self, vps_id: str, volid: str, path: str) -> httpx.Response:
+        media = self.iso_media[vps_id]
+        if volid not in {image["id"] for image in media["available"]}:
+            return problem_response(404, path)
+        media["available"] = [image for image in media["available"] if image["id"] != volid]
+        for item in [item for item in media["mounted"] if item["isoId"] == volid]:
+            self.unmount(vps_id, {"device": item["device"]})
+        return httpx.Response(204)
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
+
+
+def route_action(route: re.Match[str]) -> str:
+    if route.group("list") is not None:
+        return "list"
+    if route.group("job") is not None:
+        return "job"
+    if route.group("act") is not None:
+        return route.group("act")
+    return "delete" if route.group("volid") is not None else "iso"
+
+
+def set_in_use(media: dict[str, Any], device: str, *, in_use: bool) -> None:
+    for slot in media["availableDevices"]:
+        if slot["device"] == device:
+            slot["inUse"] = in_use
+
+
+def invalid_field(path: str, pointer: str, detail: str) -> httpx.Response:
+    return problem_response(400, path, errors=[{"pointer": pointer, "detail": detail, "code": "invalid_request"}])

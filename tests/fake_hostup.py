@@ -143,7 +143,10 @@ def serve_http(fake: FakeHostUp) -> Iterator[str]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
-            request = httpx.Request("GET", f"http://{self.headers.get('host')}{self.path}", headers=dict(self.headers))
+            length = int(self.headers.get("content-length") or 0)
+            content = self.rfile.read(length) if length else b""
+            url = f"http://{self.headers.get('host')}{self.path}"
+            request = httpx.Request(self.command, url, headers=dict(self.headers), content=content)
             response = asyncio.run(fake.handle(request))
             body = response.content
             self.send_response(response.status_code)
@@ -153,6 +156,8 @@ def serve_http(fake: FakeHostUp) -> Iterator[str]:
             self.send_header("content-length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        do_POST = do_DELETE = do_GET  # noqa: N815 - the names http.server dispatches to
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

@@ -46,6 +46,8 @@ class Seen:
     path: str
     headers: dict[str, str]
     at: float
+    method: str = "GET"
+    body: bytes = b""
 
 
 class ScriptedServer:
@@ -82,9 +84,11 @@ class ScriptedServer:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
                 request_line, *header_lines = head.decode("latin-1").split("\r\n")
-                _method, path, _version = request_line.split(" ", 2)
-                headers = dict(line.split(": ", 1) for line in header_lines if ": " in line)
-                self.requests.append(Seen(path, {k.lower(): v for k, v in headers.items()}, time.monotonic()))
+                method, path, _version = request_line.split(" ", 2)
+                headers = {k.lower(): v for k, v in (line.split(": ", 1) for line in header_lines if ": " in line)}
+                length = int(headers.get("content-length", "0"))
+                body = await reader.readexactly(length) if length else b""
+                self.requests.append(Seen(path, headers, time.monotonic(), method, body))
                 steps = self.scripts.get(path) or [Step(status=404, body=b"{}")]
                 step = steps[min(self.counts[path], len(steps) - 1)]
                 self.counts[path] += 1

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.anyio
 DATA = {EXAMPLE_VPS_ID: DOCUMENTED_ISO_MEDIA, "vps_demoblocked": BLOCKED_ISO_MEDIA, "vps_demoempty": EMPTY_ISO_MEDIA}
 ERRORS = {
     "vps_demoforbidden": (403, "lacks the read:vm scope"),
-    "vps_demomissing": (404, "get valid ids from GET /api/v2/vps"),
+    "vps_demomissing": (404, "call list_vps to get valid VPS ids"),
     "vps_demoratelimited": (429, "wait 30 s"),
     "vps_demobroken": (500, "HostUp-side failure"),
 }

@@ -89,7 +89,8 @@ def test_bundle_holds_what_the_manifest_needs_and_nothing_else(bundle: Path):
 async def test_bundle_starts_exactly_as_mcp_config_says_and_lists_its_tools(bundle: Path):
     required_tool("uv")
     config = MANIFEST["server"]["mcp_config"]
-    user_config = {"api_key": "hu_bundle_test_key", "demo": True}  # demo: no network needed for the call
+    # demo: no network needed for the call; writes on: the manifest lists every tool the server can offer
+    user_config = {"api_key": "hu_bundle_test_key", "demo": True, "enable_writes": True}
     env = {name: substitute(value, bundle, user_config) for name, value in config["env"].items()}
     params = StdioServerParameters(
         command=required_tool(config["command"]),
@@ -140,6 +141,7 @@ def test_manifest_user_config_reaches_the_server_as_the_documented_variables():
         "HOSTUP_BASE_URL": "${user_config.base_url}",
         "HOSTUP_TIMEOUT": "${user_config.timeout}",
         "HOSTUP_DEMO": "${user_config.demo}",
+        "HOSTUP_ENABLE_WRITES": "${user_config.enable_writes}",
     }
     assert MANIFEST["user_config"]["api_key"]["sensitive"] is True
     assert MANIFEST["user_config"]["api_key"]["required"] is True

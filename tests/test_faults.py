@@ -80,7 +80,7 @@ async def test_connection_reset_mid_body_is_retried_then_explained(client: Clien
     result, _ = await timed_call(client)
 
     assert result.is_error is True
-    assert result.structured_content["code"] == "connection_failed"
+    assert result.structured_content["code"] == "connection_lost"
     assert len(hostup.requests_to(PATH)) == 3
 
 
@@ -130,7 +130,7 @@ async def test_a_truncated_body_is_retried_then_explained(client: Client, hostup
     result, _ = await timed_call(client)
 
     assert result.is_error is True
-    assert result.structured_content["code"] == "connection_failed"
+    assert result.structured_content["code"] == "connection_lost"
     assert "RemoteProtocolError" in result.structured_content["detail"]
     assert len(hostup.requests_to(PATH)) == 3
 
@@ -307,3 +307,76 @@ async def test_connections_are_reused_across_calls(client: Client, hostup: Scrip
 
     assert len(hostup.requests_to(PATH)) == 5
     assert hostup.closed_connections + hostup.open_connections == 1
+
+
+# --- writes: never repeated once HostUp may have acted -------------------------------------------
+
+MOUNT_PATH = f"/api/v2/vps/{EXAMPLE_VPS_ID}/iso/actions/mount"
+MOUNT_ARGS = {"vps_id": EXAMPLE_VPS_ID, "iso_id": "iso_01hxa3b4c5d6e7f8g9h0j1k2m3"}
+
+
+@pytest.fixture
+async def writer(hostup: ScriptedServer) -> AsyncIterator[Client]:
+    config = Config(api_key=SecretStr(API_KEY), base_url=hostup.base_url, timeout_seconds=TIMEOUT, enable_writes=True)
+    hostup.script(PATH, OK)  # the gate pre-check
+    async with Client(build_server(config)) as connected:
+        yield connected
+
+
+async def mount(writer: Client) -> object:
+    return await writer.call_tool("mount_vps_iso", MOUNT_ARGS)
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_a_write_answered_with_5xx_is_not_repeated(writer: Client, hostup: ScriptedServer, status: int):
+    hostup.script(MOUNT_PATH, unavailable(status))
+
+    result = await mount(writer)
+
+    assert result.structured_content["status"] == status
+    assert len(hostup.requests_to(MOUNT_PATH)) == 1
+
+
+async def test_a_write_rejected_with_429_is_repeated_after_the_wait(writer: Client, hostup: ScriptedServer):
+    hostup.script(MOUNT_PATH, rate_limited("1"), json_step(200, {"device": "ide3"}))
+
+    result = await mount(writer)
+
+    assert result.structured_content == {"device": "ide3"}
+    assert [seen.method for seen in hostup.requests_to(MOUNT_PATH)] == ["POST", "POST"]
+
+
+async def test_a_write_whose_connection_breaks_after_sending_is_not_repeated(writer: Client, hostup: ScriptedServer):
+    hostup.script(MOUNT_PATH, Step(body=b'{"device":', send_bytes=4, ending="reset"))
+
+    result = await mount(writer)
+
+    assert result.structured_content["code"] == "connection_lost"
+    assert len(hostup.requests_to(MOUNT_PATH)) == 1
+    assert "may or may not have carried this out" in result.content[0].text
+
+
+async def test_a_write_that_times_out_is_not_repeated(writer: Client, hostup: ScriptedServer):
+    hostup.script(MOUNT_PATH, Step(stall_before_headers=True))
+
+    result = await mount(writer)
+
+    assert result.structured_content["code"] == "timeout"
+    assert len(hostup.requests_to(MOUNT_PATH)) == 1
+    assert "Check with list_vps_iso_media before trying again" in result.content[0].text
+
+
+async def test_a_write_that_never_connected_is_repeated(caplog: pytest.LogCaptureFixture):
+    config = Config(
+        api_key=SecretStr(API_KEY),
+        base_url=f"http://127.0.0.1:{closed_port()}",
+        timeout_seconds=TIMEOUT,
+        enable_writes=True,
+    )
+    async with Client(build_server(config)) as client:
+        result = await client.call_tool("unmount_vps_iso", {"vps_id": EXAMPLE_VPS_ID})
+
+    assert result.structured_content["code"] == "connection_failed"
+    assert "may or may not" not in result.content[0].text
+    retries = [record for record in caplog.records if record.getMessage().startswith("retrying POST")]
+    assert len(retries) == 2  # three attempts: HostUp cannot have acted on a request it never received

@@ -75,7 +75,7 @@ async def test_unicode_names_survive_exactly(client: Client):
     ("vps_id", "status", "code", "next_step"),
     [
         ("vps_demoforbidden", 403, "forbidden", "lacks the read:vm scope"),
-        ("vps_unknown000", 404, "not_found", "GET /api/v2/vps"),
+        ("vps_unknown000", 404, "not_found", "call list_vps to get valid VPS ids"),
         ("vps_invalid", 400, "invalid_request", "fix the fields listed above"),
         ("vps_demobroken", 500, "internal_error", "HostUp-side failure"),
     ],

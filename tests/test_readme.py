@@ -74,10 +74,15 @@ def test_the_first_command_runs_the_main_job_on_a_sandbox_id():
 
 
 @pytest.mark.anyio
-async def test_the_tool_table_lists_exactly_the_served_tools():
-    section = README[README.index("## The tool") : README.index("### Errors")]
-    rows = re.findall(r"^\| `(\w+)` \|", section, re.MULTILINE)
-    async with Client(build_server(Config(api_key=None))) as client:
-        served = [tool.name for tool in (await client.list_tools()).tools]
+async def test_the_tool_table_lists_exactly_the_served_tools_with_their_annotations():
+    section = README[README.index("## Tools") : README.index("### Errors")]
+    rows = re.findall(r"^\| `(\w+)` \| `(\w+) ([^`]+)` \| [^|]+ \| ([^|]+) \|$", section, re.MULTILINE)
+    async with Client(build_server(Config(api_key=None, enable_writes=True))) as client:
+        served = {tool.name: tool for tool in (await client.list_tools()).tools}
 
-    assert rows == served
+    assert [name for name, *_ in rows] == list(served)
+    for name, _method, _path, hint_text in rows:
+        hints = served[name].annotations
+        assert hint_text.startswith("read-only") is hints.read_only_hint, name
+        assert ("**destructive**" in hint_text) is hints.destructive_hint, name
+        assert ("**not idempotent**" in hint_text) is (not hints.idempotent_hint), name

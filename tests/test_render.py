@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
+from hostup_mcp.advice import Call, render_problem
 from hostup_mcp.models import VpsIsoMedia
 from hostup_mcp.problems import Problem
-from hostup_mcp.render import MAX_FIELD_CHARS, Operation, clean, render_iso_media, render_problem
+from hostup_mcp.render import render_iso_media
+from hostup_mcp.text import MAX_FIELD_CHARS, clean
 from tests.fake_hostup import BLOCKED_200, DOCUMENTED_200, compact_json, with_extra_fields
 
 
@@ -113,7 +115,7 @@ def test_problem_text_quotes_code_detail_request_id_and_field_errors():
         }
     )
 
-    text = render_problem(problem, Operation(scope="read:vm", vps_id="vps_abc"))
+    text = render_problem(problem, Call(("read:vm",), vps_id="vps_abc"))
 
     assert text.splitlines() == [
         "HostUp error 400 invalid_request — Invalid request: The request body failed validation.",
@@ -132,13 +134,14 @@ def test_problem_text_quotes_code_detail_request_id_and_field_errors():
         (429, 12, "wait 12 s"),
         (429, None, "wait a minute"),
         (503, None, "HostUp-side failure"),
-        (409, None, "read the detail"),
+        (409, None, "refused the action in the VPS's current state"),
+        (418, None, "read the detail"),
     ],
 )
 def test_each_status_gets_its_next_step(status: int, retry_after: int | None, expected: str):
     problem = Problem(status=status, code="x", retry_after_seconds=retry_after)
 
-    assert expected in render_problem(problem, Operation(scope="read:vm", vps_id="vps_abc"))
+    assert expected in render_problem(problem, Call(("read:vm",), vps_id="vps_abc"))
 
 
 def test_a_flood_of_field_errors_is_cut_to_ten_lines():
@@ -146,7 +149,7 @@ def test_a_flood_of_field_errors_is_cut_to_ten_lines():
         status=400, code="invalid_request", errors=[{"pointer": f"/{i}", "detail": "bad"} for i in range(500)]
     )
 
-    text = render_problem(problem, Operation(scope="read:vm"))
+    text = render_problem(problem, Call(("read:vm",)))
 
     assert text.count("\n- /") == 10
     assert "…and 490 more field errors" in text
@@ -155,10 +158,10 @@ def test_a_flood_of_field_errors_is_cut_to_ten_lines():
 def test_problem_extension_fields_are_shown():
     problem = Problem.model_validate({"status": 409, "code": "vps_not_ready", "blockerReasons": ["pending_order"]})
 
-    assert 'other fields: +{"blockerReasons":["pending_order"]}' in render_problem(problem, Operation(scope="read:vm"))
+    assert 'other fields: +{"blockerReasons":["pending_order"]}' in render_problem(problem, Call(("read:vm",)))
 
 
 def test_a_503_with_a_long_retry_after_says_how_long():
     problem = Problem(status=503, code="upstream_unavailable", retry_after_seconds=120)
 
-    assert "wait 120 s" in render_problem(problem, Operation(scope="read:vm"))
+    assert "wait 120 s" in render_problem(problem, Call(("read:vm",)))

@@ -28,7 +28,7 @@ async def test_installed_server_answers_over_stdio(base_url: str, mode: str):
         server_name = client.server_info.name
 
     assert server_name == "hostup-mcp"
-    assert [tool.name for tool in tools] == ["list_vps_iso_media"]
+    assert [tool.name for tool in tools] == ["list_vps", "list_vps_iso_media", "get_job"]
     assert found.is_error is False and found.structured_content == DOCUMENTED_200
     assert missing.is_error is True and missing.structured_content["status"] == 404
 
@@ -57,3 +57,17 @@ def test_stdio_survives_bad_lines_keeps_stdout_clean_and_exits_on_eof(base_url: 
     assert stdout == "" and code == 0
     assert "GET /api/v2/vps/" in stderr  # DEBUG logging reached stderr...
     assert API_KEY not in stderr  # ...without the key
+
+
+@pytest.mark.anyio
+async def test_with_writes_enabled_a_mount_goes_through_real_http(base_url: str):
+    params = StdioServerParameters(command=console_script(), args=["--enable-writes"], env=server_env(base_url))
+    async with Client(params) as client:
+        names = [tool.name for tool in (await client.list_tools()).tools]
+        mounted = await client.call_tool(
+            "mount_vps_iso", {"vps_id": EXAMPLE_VPS_ID, "iso_id": "iso_01hxa3b4c5d6e7f8g9h0j1k2m3"}
+        )
+
+    assert names[-4:] == ["mount_vps_iso", "unmount_vps_iso", "download_vps_iso", "delete_vps_iso"]
+    assert mounted.is_error is False
+    assert mounted.structured_content == {"device": "ide3", "isoId": "iso_01hxa3b4c5d6e7f8g9h0j1k2m3"}

@@ -23,14 +23,81 @@ pytestmark = pytest.mark.anyio
 
 
 async def listed_tools() -> list[dict[str, Any]]:
-    async with Client(build_server(Config(api_key=None))) as client:
+    """The whole surface: with writes enabled, every tool the server can offer."""
+    async with Client(build_server(Config(api_key=None, enable_writes=True))) as client:
         tools = (await client.list_tools()).tools
     return [tool.model_dump(by_alias=True, exclude_none=True, mode="json") for tool in tools]
 
 
-async def test_tools_list_entry_is_exactly_as_reviewed():
+async def test_tools_list_is_exactly_as_reviewed():
     assert await listed_tools() == snapshot(
         [
+            {
+                "name": "list_vps",
+                "title": "List VPS",
+                "description": "List the user's HostUp VPS with their public ids. Call it first: the other tools need a vps_id from here (data[].id, form vps_…); never guess one. Pass primary_ip to find the VPS with that exact IP address (an IP is never a vps_id). Returns data[] (id, name, primaryIp, serviceStatus, powerState, operatingSystem, plus whatever else HostUp includes) and nextCursor: when it is not null, more VPS exist; call again with cursor=nextCursor. Read-only.",
+                "inputSchema": {
+                    "type": "object",
+                    "properties": {
+                        "primary_ip": {
+                            "anyOf": [{"type": "string"}, {"type": "null"}],
+                            "default": None,
+                            "description": "Exact primary IP address of the VPS to find, e.g. 192.0.2.10.",
+                            "title": "Primary Ip",
+                        },
+                        "limit": {
+                            "anyOf": [{"maximum": 100, "minimum": 1, "type": "integer"}, {"type": "null"}],
+                            "default": None,
+                            "description": "Page size, 1-100.",
+                            "title": "Limit",
+                        },
+                        "cursor": {
+                            "anyOf": [{"maxLength": 1024, "type": "string"}, {"type": "null"}],
+                            "default": None,
+                            "description": "nextCursor from the previous list_vps result.",
+                            "title": "Cursor",
+                        },
+                    },
+                    "title": "list_vpsArguments",
+                },
+                "outputSchema": {
+                    "$defs": {
+                        "OperatingSystem": {
+                            "properties": {
+                                "displayName": {"type": ["string", "null"]},
+                                "family": {"type": ["string", "null"]},
+                                "version": {"type": ["string", "null"]},
+                                "variant": {"type": ["string", "null"]},
+                            },
+                            "type": "object",
+                        },
+                        "VpsSummary": {
+                            "properties": {
+                                "id": {"type": "string"},
+                                "name": {"type": ["string", "null"]},
+                                "primaryIp": {"type": ["string", "null"]},
+                                "serviceStatus": {"type": ["string", "null"]},
+                                "powerState": {"type": ["string", "null"]},
+                                "operatingSystem": {"anyOf": [{"$ref": "#/$defs/OperatingSystem"}, {"type": "null"}]},
+                            },
+                            "required": ["id"],
+                            "type": "object",
+                        },
+                    },
+                    "properties": {
+                        "data": {"items": {"$ref": "#/$defs/VpsSummary"}, "type": "array"},
+                        "nextCursor": {"type": ["string", "null"]},
+                    },
+                    "required": ["data"],
+                    "type": "object",
+                },
+                "annotations": {
+                    "readOnlyHint": True,
+                    "destructiveHint": False,
+                    "idempotentHint": True,
+                    "openWorldHint": True,
+                },
+            },
             {
                 "name": "list_vps_iso_media",
                 "title": "List VPS ISO media",
@@ -38,19 +105,19 @@ async def test_tools_list_entry_is_exactly_as_reviewed():
 Show the ISO media of one HostUp VPS: the ISO images it can boot from, what is in each CD/DVD device, the boot order, the CD/DVD slots and whether each is in use, and whether mounting or uploading an ISO is allowed right now.
 
 Returns HostUp's GET /api/v2/vps/{id}/iso as structured content:
-- available[]: id, name (file), displayName, sizeGb, format. available[].id is the isoId for mounting an ISO and the {volid} for deleting owned ISO media.
+- available[]: id, name (file), displayName, sizeGb, format. available[].id is the iso_id for mount_vps_iso and the volid for delete_vps_iso (owned media).
 - mounted[]: device (e.g. ide2), isoId, mounted, isCloudInit (the cloud-init drive, not an installer).
 - bootOrder: order of device ids (first boots first), their names, bootable devices; null when not reported.
 - availableDevices[]: CD/DVD slots (device, type, description, inUse).
-- actions.canMount / actions.canUpload: gates. allowed=false means the action is blocked now; reason says why and code is a machine-readable cause (e.g. pending_order). Check them before suggesting a mount or upload.
+- actions.canMount / actions.canUpload: gates. allowed=false means the action is blocked now; reason says why and code is a machine-readable cause (e.g. pending_order). Check them before suggesting a mount or download.
 
-vps_id must be the exact public id (vps_…) from HostUp's GET /api/v2/vps data[].id; do not pass an IP address, hostname or name. Read-only. Errors return HostUp's problem (status, code, detail, requestId) and the next step to tell the user.\
+vps_id comes from list_vps (data[].id); for an IP address, call list_vps with primary_ip first. Read-only. Errors return HostUp's problem (status, code, detail, requestId) and the next step to tell the user.\
 """,
                 "inputSchema": {
                     "type": "object",
                     "properties": {
                         "vps_id": {
-                            "description": "Public VPS id from HostUp's GET /api/v2/vps data[].id, e.g. vps_01hxa3b4c5d6e7f8g9h0j1k2m3.",
+                            "description": "Public VPS id from list_vps (data[].id), e.g. vps_01hxa3b4c5d6e7f8g9h0j1k2m3. Never an IP or hostname.",
                             "maxLength": 68,
                             "pattern": "^vps_[A-Za-z0-9]{1,64}$",
                             "title": "Vps Id",
@@ -153,7 +220,286 @@ vps_id must be the exact public id (vps_…) from HostUp's GET /api/v2/vps data[
                     "idempotentHint": True,
                     "openWorldHint": True,
                 },
-            }
+            },
+            {
+                "name": "get_job",
+                "title": "Get job status",
+                "description": "Follow a queued HostUp job, such as the ISO download started by download_vps_iso. job_id is that result's operation.jobId (job_…) or operation.pollUrl. Returns the job's state (completed, failed, running, waiting), progress and message in one line, with HostUp's job data as structured content. Poll every few seconds until it is completed or failed. Read-only.",
+                "inputSchema": {
+                    "type": "object",
+                    "properties": {
+                        "job_id": {
+                            "description": "operation.jobId (e.g. job_01hxa3b4c5d6e7f8g9h0j1k2m3) or operation.pollUrl.",
+                            "maxLength": 140,
+                            "title": "Job Id",
+                            "type": "string",
+                        }
+                    },
+                    "required": ["job_id"],
+                    "title": "get_jobArguments",
+                },
+                "outputSchema": {
+                    "$defs": {
+                        "Job": {
+                            "properties": {
+                                "jobId": {"type": ["string", "null"]},
+                                "type": {"type": ["string", "null"]},
+                                "state": {"type": ["string", "null"]},
+                                "status": {"type": ["string", "null"]},
+                                "progress": {"type": ["number", "null"]},
+                                "progressDetails": {"anyOf": [{"$ref": "#/$defs/JobProgress"}, {"type": "null"}]},
+                                "progressMessage": {"type": ["string", "null"]},
+                                "result": {},
+                                "isCompleted": {"type": ["boolean", "null"]},
+                                "isFailed": {"type": ["boolean", "null"]},
+                                "isRunning": {"type": ["boolean", "null"]},
+                                "isWaiting": {"type": ["boolean", "null"]},
+                                "createdAt": {"type": ["string", "null"]},
+                                "finishedAt": {"type": ["string", "null"]},
+                            },
+                            "type": "object",
+                        },
+                        "JobProgress": {
+                            "properties": {
+                                "percentage": {"type": ["number", "null"]},
+                                "message": {"type": ["string", "null"]},
+                                "current": {"type": ["number", "null"]},
+                                "total": {"type": ["number", "null"]},
+                            },
+                            "type": "object",
+                        },
+                    },
+                    "properties": {
+                        "success": {"type": ["boolean", "null"]},
+                        "timestamp": {"type": ["string", "null"]},
+                        "requestId": {"type": ["string", "null"]},
+                        "data": {"anyOf": [{"$ref": "#/$defs/Job"}, {"type": "null"}]},
+                    },
+                    "type": "object",
+                },
+                "annotations": {
+                    "readOnlyHint": True,
+                    "destructiveHint": False,
+                    "idempotentHint": True,
+                    "openWorldHint": True,
+                },
+            },
+            {
+                "name": "mount_vps_iso",
+                "title": "Mount ISO on VPS",
+                "description": "Mount an ISO image in a CD/DVD device of a HostUp VPS, e.g. to boot an installer. vps_id comes from list_vps; iso_id is available[].id from list_vps_iso_media. device (ide0-ide3) is optional: omit it to let HostUp choose, or pass a free slot from availableDevices[]. If actions.canMount is closed, returns HostUp's reason and code without trying. Changes the VPS's CD/DVD media, not its disks; afterwards call list_vps_iso_media for the canonical state and boot order. Needs the write:vm and write:storage scopes.",
+                "inputSchema": {
+                    "type": "object",
+                    "properties": {
+                        "vps_id": {
+                            "description": "Public VPS id from list_vps (data[].id), e.g. vps_01hxa3b4c5d6e7f8g9h0j1k2m3. Never an IP or hostname.",
+                            "maxLength": 68,
+                            "pattern": "^vps_[A-Za-z0-9]{1,64}$",
+                            "title": "Vps Id",
+                            "type": "string",
+                        },
+                        "iso_id": {
+                            "description": "ISO id from list_vps_iso_media available[].id, e.g. iso_01hxa3b4c5d6e7f8g9h0j1k2m3.",
+                            "maxLength": 68,
+                            "pattern": "^iso_[A-Za-z0-9]{1,64}$",
+                            "title": "Iso Id",
+                            "type": "string",
+                        },
+                        "device": {
+                            "anyOf": [{"enum": ["ide0", "ide1", "ide2", "ide3"], "type": "string"}, {"type": "null"}],
+                            "default": None,
+                            "description": "CD/DVD slot; omit to let HostUp choose.",
+                            "title": "Device",
+                        },
+                    },
+                    "required": ["vps_id", "iso_id"],
+                    "title": "mount_vps_isoArguments",
+                },
+                "outputSchema": {
+                    "properties": {"device": {"type": ["string", "null"]}, "isoId": {"type": ["string", "null"]}},
+                    "type": "object",
+                },
+                "annotations": {
+                    "readOnlyHint": False,
+                    "destructiveHint": False,
+                    "idempotentHint": True,
+                    "openWorldHint": True,
+                },
+            },
+            {
+                "name": "unmount_vps_iso",
+                "title": "Unmount VPS ISO",
+                "description": "Eject the ISO from a CD/DVD device of a HostUp VPS. vps_id comes from list_vps; device is mounted[].device from list_vps_iso_media (ide0-ide3), and HostUp unmounts ide2 when it is omitted. Returns the unmounted device. The ISO stays in the library (delete_vps_iso removes it). Afterwards call list_vps_iso_media for the canonical state. Needs the write:vm and write:storage scopes.",
+                "inputSchema": {
+                    "type": "object",
+                    "properties": {
+                        "vps_id": {
+                            "description": "Public VPS id from list_vps (data[].id), e.g. vps_01hxa3b4c5d6e7f8g9h0j1k2m3. Never an IP or hostname.",
+                            "maxLength": 68,
+                            "pattern": "^vps_[A-Za-z0-9]{1,64}$",
+                            "title": "Vps Id",
+                            "type": "string",
+                        },
+                        "device": {
+                            "anyOf": [{"enum": ["ide0", "ide1", "ide2", "ide3"], "type": "string"}, {"type": "null"}],
+                            "default": None,
+                            "description": "mounted[].device; HostUp uses ide2 when omitted.",
+                            "title": "Device",
+                        },
+                    },
+                    "required": ["vps_id"],
+                    "title": "unmount_vps_isoArguments",
+                },
+                "outputSchema": {
+                    "properties": {"device": {"type": "string"}},
+                    "required": ["device"],
+                    "type": "object",
+                },
+                "annotations": {
+                    "readOnlyHint": False,
+                    "destructiveHint": False,
+                    "idempotentHint": True,
+                    "openWorldHint": True,
+                },
+            },
+            {
+                "name": "download_vps_iso",
+                "title": "Download ISO from URL",
+                "description": "Have HostUp download an ISO image from a public URL into the VPS owner's ISO library. url must be http(s), public and not redirect; the file may be at most 20 GB. filename is the name to store it as (e.g. ubuntu-24.04-live-server-amd64.iso); decompress names the compression of a compressed file. If actions.canUpload is closed, returns HostUp's reason without trying. If the file is already there the result says so; otherwise the download is queued: follow operation.jobId with get_job, then list_vps_iso_media shows the ISO's available[].id for mount_vps_iso. Not idempotent: each call may start a download. Needs the write:vm and write:storage scopes.",
+                "inputSchema": {
+                    "type": "object",
+                    "properties": {
+                        "vps_id": {
+                            "description": "Public VPS id from list_vps (data[].id), e.g. vps_01hxa3b4c5d6e7f8g9h0j1k2m3. Never an IP or hostname.",
+                            "maxLength": 68,
+                            "pattern": "^vps_[A-Za-z0-9]{1,64}$",
+                            "title": "Vps Id",
+                            "type": "string",
+                        },
+                        "url": {
+                            "description": "Public http(s) URL of the ISO file; must not redirect.",
+                            "maxLength": 2048,
+                            "title": "Url",
+                            "type": "string",
+                        },
+                        "filename": {
+                            "description": "Name to store the file as, e.g. debian-12.iso.",
+                            "maxLength": 255,
+                            "title": "Filename",
+                            "type": "string",
+                        },
+                        "decompress": {
+                            "anyOf": [
+                                {"enum": ["none", "gzip", "lzo", "zstd", "bzip2"], "type": "string"},
+                                {"type": "null"},
+                            ],
+                            "default": None,
+                            "description": "Compression of the downloaded file, if any.",
+                            "title": "Decompress",
+                        },
+                    },
+                    "required": ["vps_id", "url", "filename"],
+                    "title": "download_vps_isoArguments",
+                },
+                "outputSchema": {
+                    "$defs": {
+                        "Operation": {
+                            "properties": {
+                                "status": {"type": "string"},
+                                "jobId": {"type": "string"},
+                                "pollUrl": {"type": ["string", "null"]},
+                                "result": {
+                                    "anyOf": [{"additionalProperties": True, "type": "object"}, {"type": "null"}]
+                                },
+                            },
+                            "required": ["status", "jobId"],
+                            "type": "object",
+                        }
+                    },
+                    "properties": {"operation": {"$ref": "#/$defs/Operation"}},
+                    "required": ["operation"],
+                    "type": "object",
+                },
+                "annotations": {
+                    "readOnlyHint": False,
+                    "destructiveHint": False,
+                    "idempotentHint": False,
+                    "openWorldHint": True,
+                },
+            },
+            {
+                "name": "delete_vps_iso",
+                "title": "Delete VPS ISO media",
+                "description": "Permanently delete an ISO image the user owns from their HostUp ISO library. volid is available[].id from list_vps_iso_media. Without confirm=true nothing is deleted: the result is a preview (which ISO, its name and size, whether it is mounted) to show the user; call again with confirm=true only after the user agrees. When the client supports it, the user is asked directly instead. Cannot be undone. Needs the write:vm and write:storage scopes.",
+                "inputSchema": {
+                    "type": "object",
+                    "properties": {
+                        "vps_id": {
+                            "description": "Public VPS id from list_vps (data[].id), e.g. vps_01hxa3b4c5d6e7f8g9h0j1k2m3. Never an IP or hostname.",
+                            "maxLength": 68,
+                            "pattern": "^vps_[A-Za-z0-9]{1,64}$",
+                            "title": "Vps Id",
+                            "type": "string",
+                        },
+                        "volid": {
+                            "description": "available[].id of the ISO to delete, from list_vps_iso_media.",
+                            "maxLength": 68,
+                            "pattern": "^iso_[A-Za-z0-9]{1,64}$",
+                            "title": "Volid",
+                            "type": "string",
+                        },
+                        "confirm": {
+                            "default": False,
+                            "description": "true only after the user agreed to this deletion.",
+                            "title": "Confirm",
+                            "type": "boolean",
+                        },
+                    },
+                    "required": ["vps_id", "volid"],
+                    "title": "delete_vps_isoArguments",
+                },
+                "outputSchema": {
+                    "$defs": {
+                        "IsoImage": {
+                            "properties": {
+                                "id": {"type": "string"},
+                                "name": {"type": ["string", "null"]},
+                                "displayName": {"type": ["string", "null"]},
+                                "sizeGb": {"type": "number"},
+                                "format": {"type": ["string", "null"]},
+                            },
+                            "required": ["id", "name", "displayName", "sizeGb", "format"],
+                            "type": "object",
+                        }
+                    },
+                    "description": "What delete_vps_iso did. HostUp's DELETE response is undocumented, so this is our own shape.",
+                    "properties": {
+                        "deleted": {"title": "Deleted", "type": "boolean"},
+                        "volid": {"title": "Volid", "type": "string"},
+                        "iso": {"anyOf": [{"$ref": "#/$defs/IsoImage"}, {"type": "null"}], "default": None},
+                        "mounted_in": {
+                            "items": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                            "title": "Mounted In",
+                            "type": "array",
+                        },
+                        "response": {
+                            "anyOf": [{"additionalProperties": True, "type": "object"}, {"type": "null"}],
+                            "default": None,
+                            "description": "HostUp's response body, if any.",
+                            "title": "Response",
+                        },
+                    },
+                    "required": ["deleted", "volid"],
+                    "title": "DeleteOutcome",
+                    "type": "object",
+                },
+                "annotations": {
+                    "readOnlyHint": False,
+                    "destructiveHint": True,
+                    "idempotentHint": True,
+                    "openWorldHint": True,
+                },
+            },
         ]
     )
 

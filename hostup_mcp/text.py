@@ -1,0 +1,44 @@
+"""Making strings from HostUp safe to put in front of a model.
+
+Names, reasons and details are data, not instructions: control, bidirectional-override and zero-width
+characters are shown as escapes, and each field is bounded, so a hostile ISO name cannot restyle or
+flood the text. Structured content keeps the exact values.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+
+from pydantic import BaseModel
+
+MAX_FIELD_CHARS = 200
+MAX_DETAIL_CHARS = 600
+UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp", "Cn"})
+
+
+def clean(value: object, limit: int = MAX_FIELD_CHARS) -> str:
+    """One field as inert, single-line text of bounded length."""
+    if value is None:
+        return "null"
+    text = str(value)
+    if len(text) > limit:
+        text = text[:limit] + f"…(+{len(text) - limit} chars)"
+    return "".join(f"\\u{ord(char):04x}" if unicodedata.category(char) in UNSAFE_CATEGORIES else char for char in text)
+
+
+def quoted(value: str | None) -> str:
+    """A value that may contain spaces, quoted only when it must be, so list columns stay readable."""
+    if value is None:
+        return "null"
+    text = clean(value)
+    if not text or text == "null" or any(char.isspace() or char in '"=,;()' for char in text):
+        return '"' + text.replace('"', '\\"') + '"'
+    return text
+
+
+def extras(model: BaseModel) -> str:
+    """Fields HostUp sent beyond the documented ones, so the text still carries every value."""
+    if not model.model_extra:
+        return ""
+    return " +" + clean(json.dumps(model.model_extra, ensure_ascii=False, separators=(",", ":")), MAX_DETAIL_CHARS)

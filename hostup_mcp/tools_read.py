@@ -1,0 +1,108 @@
+"""The read-only tools: list_vps, list_vps_iso_media, get_job."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import Field
+
+from hostup_mcp.advice import Call
+from hostup_mcp.client import HostUpClient
+from hostup_mcp.config import Config
+from hostup_mcp.ids import ID_MAX_LENGTH, VPS_ID_EXAMPLE, VPS_ID_PATTERN
+from hostup_mcp.models import JobEnvelope, VpsIsoMedia, VpsPage
+from hostup_mcp.problems import HostUpError
+from hostup_mcp.registry import ToolRegistry
+from hostup_mcp.render import render_iso_media, render_job, render_vps_page
+from hostup_mcp.results import outcome, problem_result
+
+READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
+READ_VM = ("read:vm",)
+
+VpsId = Annotated[
+    str,
+    Field(
+        description=f"Public VPS id from list_vps (data[].id), e.g. {VPS_ID_EXAMPLE}. Never an IP or hostname.",
+        # Advertised for clients, enforced in ids.check_vps_id so the model gets a useful message, not pydantic's.
+        json_schema_extra={"pattern": VPS_ID_PATTERN, "maxLength": ID_MAX_LENGTH},
+    ),
+]
+
+LIST_VPS = """\
+List the user's HostUp VPS with their public ids. Call it first: the other tools need a vps_id from here \
+(data[].id, form vps_…); never guess one. Pass primary_ip to find the VPS with that exact IP address (an IP is \
+never a vps_id). Returns data[] (id, name, primaryIp, serviceStatus, powerState, operatingSystem, plus whatever \
+else HostUp includes) and nextCursor: when it is not null, more VPS exist; call again with cursor=nextCursor. \
+Read-only."""
+
+LIST_VPS_ISO_MEDIA = """\
+Show the ISO media of one HostUp VPS: the ISO images it can boot from, what is in each CD/DVD device, the boot \
+order, the CD/DVD slots and whether each is in use, and whether mounting or uploading an ISO is allowed right now.
+
+Returns HostUp's GET /api/v2/vps/{id}/iso as structured content:
+- available[]: id, name (file), displayName, sizeGb, format. available[].id is the iso_id for mount_vps_iso and \
+the volid for delete_vps_iso (owned media).
+- mounted[]: device (e.g. ide2), isoId, mounted, isCloudInit (the cloud-init drive, not an installer).
+- bootOrder: order of device ids (first boots first), their names, bootable devices; null when not reported.
+- availableDevices[]: CD/DVD slots (device, type, description, inUse).
+- actions.canMount / actions.canUpload: gates. allowed=false means the action is blocked now; reason says why \
+and code is a machine-readable cause (e.g. pending_order). Check them before suggesting a mount or download.
+
+vps_id comes from list_vps (data[].id); for an IP address, call list_vps with primary_ip first. Read-only. Errors \
+return HostUp's problem (status, code, detail, requestId) and the next step to tell the user."""
+
+GET_JOB = """\
+Follow a queued HostUp job, such as the ISO download started by download_vps_iso. job_id is that result's \
+operation.jobId (job_…) or operation.pollUrl. Returns the job's state (completed, failed, running, waiting), \
+progress and message in one line, with HostUp's job data as structured content. Poll every few seconds until \
+it is completed or failed. Read-only."""
+
+
+def register_read_tools(tools: ToolRegistry, config: Config) -> None:
+    @tools.tool(name="list_vps", title="List VPS", description=LIST_VPS, annotations=READ)
+    async def list_vps(
+        ctx: Context[HostUpClient],
+        primary_ip: Annotated[
+            str | None, Field(description="Exact primary IP address of the VPS to find, e.g. 192.0.2.10.")
+        ] = None,
+        limit: Annotated[int | None, Field(ge=1, le=100, description="Page size, 1-100.")] = None,
+        cursor: Annotated[
+            str | None, Field(max_length=1024, description="nextCursor from the previous list_vps result.")
+        ] = None,
+    ) -> Annotated[CallToolResult, VpsPage]:
+        try:
+            page = await ctx.request_context.lifespan_context.list_vps(
+                limit=limit, cursor=cursor, primary_ip=primary_ip
+            )
+        except HostUpError as exc:
+            not_found = "HostUp found nothing to list here; check primary_ip, or call list_vps without it."
+            return problem_result(config, exc.problem, Call(READ_VM, not_found=not_found))
+        return outcome(config, render_vps_page(page), page.model_dump(mode="json", exclude_unset=True))
+
+    @tools.tool(name="list_vps_iso_media", title="List VPS ISO media", description=LIST_VPS_ISO_MEDIA, annotations=READ)
+    async def list_vps_iso_media(vps_id: VpsId, ctx: Context[HostUpClient]) -> Annotated[CallToolResult, VpsIsoMedia]:
+        try:
+            media = await ctx.request_context.lifespan_context.get_vps_iso_media(vps_id)
+        except HostUpError as exc:
+            return problem_result(config, exc.problem, Call(READ_VM, vps_id=vps_id))
+        return outcome(config, render_iso_media(media), media.model_dump(mode="json", exclude_unset=True))
+
+    @tools.tool(name="get_job", title="Get job status", description=GET_JOB, annotations=READ)
+    async def get_job(
+        job_id: Annotated[
+            str,
+            Field(
+                description="operation.jobId (e.g. job_01hxa3b4c5d6e7f8g9h0j1k2m3) or operation.pollUrl.",
+                json_schema_extra={"maxLength": 140},
+            ),
+        ],
+        ctx: Context[HostUpClient],
+    ) -> Annotated[CallToolResult, JobEnvelope]:
+        try:
+            envelope = await ctx.request_context.lifespan_context.get_job(job_id)
+        except HostUpError as exc:
+            not_found = "no such job (it may have expired): check the id, or re-read list_vps_iso_media instead."
+            return problem_result(config, exc.problem, Call(READ_VM, not_found=not_found))
+        return outcome(config, render_job(job_id, envelope.data), envelope.model_dump(mode="json", exclude_unset=True))
