@@ -134,9 +134,10 @@ LEGACY_REQUEST_ID = "2121ae20-bd9d-41e9-aeeb-5dd1dd1a24ba"
 
 
 def problem_body(status: int, instance: str, **extra: Any) -> dict[str, Any]:
-    """The reference's problem example for `status`, with the request's path as `instance`."""
-    code, title, detail = PROBLEMS[status]
-    code, detail = extra.pop("code", code), extra.pop("detail", detail)
+    """The reference's problem example for `status`, with the request's path as `instance`; `code`, `title`
+    and `detail` may be given to vary it, any other keyword becomes an extension member."""
+    code, title, detail = PROBLEMS.get(status, ("error", "Error", "The request failed."))
+    code, title, detail = extra.pop("code", code), extra.pop("title", title), extra.pop("detail", detail)
     return {
         "type": f"https://developer.hostup.se/errors/{code}",
         "title": title,

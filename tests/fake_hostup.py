@@ -65,15 +65,7 @@ def with_unicode_names() -> dict[str, Any]:
 
 def problem(status: int, code: str, title: str, detail: str, path: str, **extra: Any) -> dict[str, Any]:
     """A problem document in the reference's shape, for statuses and codes the sandbox does not use."""
-    return {
-        **problem_body(404, path),
-        "type": f"https://developer.hostup.se/errors/{code}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "code": code,
-        **extra,
-    }
+    return problem_body(status, path, code=code, title=title, detail=detail, **extra)
 
 
 class FakeHostUp:
