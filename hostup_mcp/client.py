@@ -198,7 +198,7 @@ def vps_path(vps_id: str) -> str:
 
 async def read_capped(response: httpx.Response, limit: int) -> bytes:
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise HostUpError(problems.too_large(limit, response.status_code))
     body = bytearray()
     async for chunk in response.aiter_bytes():

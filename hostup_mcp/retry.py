@@ -46,7 +46,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> int | N
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # str.isdigit() alone also accepts "²", which int() refuses
         return int(value)
     try:
         when = parsedate_to_datetime(value)

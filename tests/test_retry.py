@@ -60,6 +60,8 @@ def test_a_long_retry_after_is_returned_to_the_caller_instead_of_slept():
         ("-5", None),
         ("soon", None),
         ("1.5", None),
+        ("²", None),  # a Unicode digit: found by the hypothesis suite, once a crash
+        ("٣", None),
     ],
 )
 def test_retry_after_is_read_as_seconds_or_an_http_date(header: str | None, seconds: int | None):
