@@ -6,7 +6,6 @@ import html
 import json
 import math
 import re
-from collections.abc import Iterable
 from typing import Any
 
 import httpx
@@ -103,11 +102,10 @@ def load_json(body: bytes) -> Any:
     The documented responses are four levels deep; anything past MAX_JSON_DEPTH is refused.
     """
     try:
-        document = json.loads(body, parse_constant=reject_constant, parse_float=finite_float)
+        document = json.loads(body, parse_constant=reject_constant)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
-    if nesting_depth(document) > MAX_JSON_DEPTH:
-        raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    check_tree(document)
     return document
 
 
@@ -115,27 +113,20 @@ def reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text} is out of range")
-    return value
-
-
-def nesting_depth(document: Any) -> int:
-    deepest = 0
-    stack = [(document, 1)]
+def check_tree(document: Any) -> None:
+    """One pass over the parsed document: nesting depth, and numbers that overflowed to infinity."""
+    if isinstance(document, float) and not math.isfinite(document):
+        raise ValueError("a number is out of range")
+    stack: list[tuple[Any, int]] = [(document, 1)] if isinstance(document, dict | list) else []
     while stack:
-        value, level = stack.pop()
-        if isinstance(value, dict):
-            children: Iterable[Any] = value.values()
-        elif isinstance(value, list):
-            children = value
-        else:
-            continue
-        deepest = max(deepest, level)
-        stack.extend((child, level + 1) for child in children)
-    return deepest
+        container, level = stack.pop()
+        if level > MAX_JSON_DEPTH:
+            raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        for child in container.values() if isinstance(container, dict) else container:
+            if isinstance(child, dict | list):
+                stack.append((child, level + 1))
+            elif isinstance(child, float) and not math.isfinite(child):
+                raise ValueError("a number is out of range")
 
 
 def parse_problem(body: bytes, content_type: str) -> Problem | None:

@@ -8,6 +8,7 @@ flood the text. Structured content keeps the exact values.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 
 from pydantic import BaseModel
@@ -15,6 +16,7 @@ from pydantic import BaseModel
 MAX_FIELD_CHARS = 200
 MAX_DETAIL_CHARS = 600
 UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp", "Cn"})
+NEEDS_QUOTES = re.compile(r'[\s"=,;()]')
 
 
 def clean(value: object, limit: int = MAX_FIELD_CHARS) -> str:
@@ -24,6 +26,8 @@ def clean(value: object, limit: int = MAX_FIELD_CHARS) -> str:
     text = str(value)
     if len(text) > limit:
         text = text[:limit] + f"…(+{len(text) - limit} chars)"
+    if text.isprintable():  # the common case, checked in C: no Cc/Cf/Cs/Co/Cn/Zl/Zp character at all
+        return text
     return "".join(f"\\u{ord(char):04x}" if unicodedata.category(char) in UNSAFE_CATEGORIES else char for char in text)
 
 
@@ -32,7 +36,7 @@ def quoted(value: str | None) -> str:
     if value is None:
         return "null"
     text = clean(value)
-    if not text or text == "null" or any(char.isspace() or char in '"=,;()' for char in text):
+    if not text or text == "null" or NEEDS_QUOTES.search(text):
         return '"' + text.replace('"', '\\"') + '"'
     return text
 

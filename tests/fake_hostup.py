@@ -14,7 +14,6 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -129,43 +128,54 @@ class FakeHostUp:
 
 @contextmanager
 def serve_http(fake: FakeHostUp) -> Iterator[str]:
-    """Serve `fake` over real HTTP on 127.0.0.1; yields the base URL."""
+    """Serve `fake` over real HTTP/1.1 (keep-alive) on 127.0.0.1 from an event loop in a thread; yields the URL."""
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    stop = asyncio.Event()
+    port: list[int] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        # Headers and body go out in separate writes; without TCP_NODELAY, Nagle's algorithm and the
-        # client's delayed ACK add ~40 ms to every response on loopback.
-        disable_nagle_algorithm = True
-
-        def do_GET(self) -> None:
-            length = int(self.headers.get("content-length") or 0)
-            content = self.rfile.read(length) if length else b""
-            url = f"http://{self.headers.get('host')}{self.path}"
-            request = httpx.Request(self.command, url, headers=dict(self.headers), content=content)
-            response = asyncio.run(fake.handle(request))
-            body = response.content
-            self.send_response(response.status_code)
-            for name, value in response.headers.items():
-                if name.lower() not in ("content-length", "transfer-encoding"):
-                    self.send_header(name, value)
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_POST = do_DELETE = do_GET  # noqa: N815 - the names http.server dispatches to
-
-        def log_message(self, format: str, *args: Any) -> None:
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+                request_line, *header_lines = head.split("\r\n")
+                method, target, _ = request_line.split(" ", 2)
+                headers = [tuple(line.split(": ", 1)) for line in header_lines if ": " in line]
+                length = int(next((value for name, value in headers if name.lower() == "content-length"), "0"))
+                body = await reader.readexactly(length) if length else b""
+                request = httpx.Request(method, f"http://127.0.0.1:{port[0]}{target}", headers=headers, content=body)
+                response = await fake.handle(request)
+                content = response.content
+                lines = [f"HTTP/1.1 {response.status_code} {response.reason_phrase}"]
+                lines += [
+                    f"{name}: {value}"
+                    for name, value in response.headers.items()
+                    if name.lower() not in ("content-length", "transfer-encoding")
+                ]
+                lines.append(f"content-length: {len(content)}")
+                writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + content)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
             pass
+        finally:
+            writer.close()
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    async def serve() -> None:
+        server = await asyncio.start_server(connection, "127.0.0.1", 0)
+        port.append(server.sockets[0].getsockname()[1])
+        ready.set()
+        await stop.wait()
+        server.close()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
     thread.start()
+    ready.wait(5)
     try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+        yield f"http://127.0.0.1:{port[0]}"
     finally:
-        httpd.shutdown()
-        httpd.server_close()
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(5)
+        loop.close()
 
 
 def compact_json(document: Any) -> str:
