@@ -7,10 +7,14 @@ fields HostUp adds later (`extra="allow"`) instead of rejecting the response.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, WithJsonSchema
 from pydantic.alias_generators import to_camel
+
+# The reference types these only as "object, null"; their members are known from examples alone. They are
+# validated as models, but advertised exactly as documented, which also keeps the outputSchema small.
+OBJECT_OR_NULL = WithJsonSchema({"type": ["object", "null"]})
 
 
 def compact_schema(schema: dict[str, Any]) -> None:
@@ -108,7 +112,7 @@ class VpsIsoMedia(HostUpModel):
 
     available: list[IsoImage]
     mounted: list[MountedMedia]
-    boot_order: BootOrder | None
+    boot_order: Annotated[BootOrder | None, OBJECT_OR_NULL]
     available_devices: list[CdromSlot]
     actions: IsoActions
 
@@ -129,7 +133,7 @@ class VpsSummary(HostUpModel):
     primary_ip: str | None = None
     service_status: str | None = None
     power_state: str | None = None
-    operating_system: OperatingSystem | None = None
+    operating_system: Annotated[OperatingSystem | None, OBJECT_OR_NULL] = None
 
 
 class VpsPage(HostUpModel):
@@ -171,30 +175,20 @@ class DeleteResult(HostUpModel):
     """Response of DELETE …/iso/{volid}. Undocumented (likely empty): kept as sent."""
 
 
-class JobProgress(HostUpModel):
-    percentage: float | None = None
-    message: str | None = None
-    current: float | None = None
-    total: float | None = None
-
-
 class Job(HostUpModel):
-    """`data` of the legacy GET /api/jobs/{jobId}; documented only with placeholder values, so all optional."""
+    """`data` of the legacy GET /api/jobs/{jobId}, documented only with placeholder values: the fields
+    that say how far the job is are declared (all optional); the rest (progressDetails, result,
+    createdAt, finishedAt, …) are kept as extra fields, which also keeps the outputSchema small."""
 
     job_id: str | None = None
-    type: str | None = None
     state: str | None = None
     status: str | None = None
     progress: float | None = None
-    progress_details: JobProgress | None = None
     progress_message: str | None = None
-    result: Any = None
     is_completed: bool | None = None
     is_failed: bool | None = None
     is_running: bool | None = None
     is_waiting: bool | None = None
-    created_at: str | None = None
-    finished_at: str | None = None
 
 
 class JobEnvelope(HostUpModel):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from hostup_mcp.models import (
     ActionGate,
     BootOrder,
@@ -117,24 +119,28 @@ def render_operation(result: OperationResult) -> str:
 def render_job(job_id: str, job: Job | None) -> str:
     if job is None:
         return f"job {clean(job_id)}: HostUp returned no job data."
-    details = job.progress_details
-    percent = job.progress if job.progress is not None else (details.percentage if details else None)
-    message = job.progress_message or (details.message if details else None)
+    extra = dict(job.model_extra or {})
+    details = extra.pop("progressDetails", None)
+    details = details if isinstance(details, dict) else {}
+    percent = job.progress if job.progress is not None else details.get("percentage")
+    message = job.progress_message or details.get("message")
     state = job_state(job)
     parts = [
         f"job {clean(job.job_id or job_id)}: {state}",
-        f"{percent:g}%" if percent is not None else "",
+        f"{percent:g}%" if isinstance(percent, int | float) else "",
         f"({clean(message)})" if message else "",
         f"status={clean(job.status)}" if job.status and job.status != state else "",
-        f"started {clean(job.created_at)}" if job.created_at else "",
-        f"finished {clean(job.finished_at)}" if job.finished_at else "",
-        f"result: {clean(job.result, 300)}" if job.result is not None else "",
+        *(
+            f"{key}={clean(json.dumps(value, ensure_ascii=False), 300)}"
+            for key, value in extra.items()
+            if value is not None
+        ),
     ]
     advice = {
         "completed": "Done: call list_vps_iso_media to see the result.",
         "failed": "The job failed; tell the user, with the message above.",
     }.get(state, "Not finished: call get_job again in a few seconds.")
-    return " ".join(part for part in parts if part) + extras(job) + "\n" + advice
+    return " ".join(part for part in parts if part) + "\n" + advice
 
 
 def job_state(job: Job) -> str:

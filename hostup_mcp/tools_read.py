@@ -38,20 +38,14 @@ else HostUp includes) and nextCursor: when it is not null, more VPS exist; call 
 Read-only."""
 
 LIST_VPS_ISO_MEDIA = """\
-Show the ISO media of one HostUp VPS: the ISO images it can boot from, what is in each CD/DVD device, the boot \
-order, the CD/DVD slots and whether each is in use, and whether mounting or uploading an ISO is allowed right now.
-
-Returns HostUp's GET /api/v2/vps/{id}/iso as structured content:
-- available[]: id, name (file), displayName, sizeGb, format. available[].id is the iso_id for mount_vps_iso and \
-the volid for delete_vps_iso (owned media).
-- mounted[]: device (e.g. ide2), isoId, mounted, isCloudInit (the cloud-init drive, not an installer).
-- bootOrder: order of device ids (first boots first), their names, bootable devices; null when not reported.
-- availableDevices[]: CD/DVD slots (device, type, description, inUse).
-- actions.canMount / actions.canUpload: gates. allowed=false means the action is blocked now; reason says why \
-and code is a machine-readable cause (e.g. pending_order). Check them before suggesting a mount or download.
-
-vps_id comes from list_vps (data[].id); for an IP address, call list_vps with primary_ip first. Read-only. Errors \
-return HostUp's problem (status, code, detail, requestId) and the next step to tell the user."""
+Show the ISO media of one HostUp VPS: ISO images it can boot from (available[]: id, file name, display name, \
+sizeGb, format), what is in each CD/DVD device (mounted[]; isCloudInit marks the cloud-init drive), the boot \
+order (bootOrder, null when not reported), the CD/DVD slots and whether each is in use (availableDevices[]), and \
+whether mounting or uploading an ISO is allowed now (actions.canMount / canUpload: allowed, and when blocked a \
+reason and a code such as pending_order; check them before suggesting a mount or download). available[].id is \
+the iso_id for mount_vps_iso and the volid for delete_vps_iso. vps_id comes from list_vps (for an IP address, \
+call list_vps with primary_ip first). Read-only; errors carry HostUp's status, code, detail, requestId and the \
+next step."""
 
 GET_JOB = """\
 Follow a queued HostUp job, such as the ISO download started by download_vps_iso. job_id is that result's \
