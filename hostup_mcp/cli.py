@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import anyio
 
-from hostup_mcp import __version__
+from hostup_mcp import __version__, tls
 from hostup_mcp.config import Config, ConfigError
 
 DESCRIPTION = """\
@@ -96,6 +96,8 @@ def serve(config: Config) -> int:
         logging.getLogger("hostup_mcp").warning(
             "HOSTUP_API_KEY is not set: the server starts, but every tool call returns an error saying so"
         )
+    if not config.demo:
+        tls.start()  # overlaps the CA bundle load with the SDK's imports below
     from hostup_mcp.server import build_server
 
     build_server(config).run()

@@ -15,7 +15,7 @@ import anyio
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from hostup_mcp import __version__, problems
+from hostup_mcp import __version__, problems, tls
 from hostup_mcp.config import Config
 from hostup_mcp.ids import (
     check_download_url,
@@ -36,7 +36,6 @@ from hostup_mcp.models import (
 )
 from hostup_mcp.problems import HostUpError, Problem
 from hostup_mcp.retry import RetryPolicy, parse_retry_after
-from hostup_mcp.sandbox import Sandbox
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +72,8 @@ class HostUpClient:
     ) -> AsyncIterator[HostUpClient]:
         """The client for `config`; a demo configuration talks to the in-process sandbox, never the network."""
         if config.demo and transport is None:
+            from hostup_mcp.sandbox import Sandbox  # only the demo needs it
+
             transport = Sandbox().transport()
         headers = {"Accept": "application/json", "User-Agent": f"hostup-mcp/{__version__}"}
         if config.api_key is not None:
@@ -81,6 +82,7 @@ class HostUpClient:
             base_url=config.base_url,
             headers=headers,
             follow_redirects=False,
+            verify=tls.context() if transport is None else True,
             timeout=httpx.Timeout(config.timeout_seconds, connect=CONNECT_TIMEOUT_SECONDS),
             transport=transport,
         ) as http:
