@@ -1,71 +1,47 @@
-"""Cold start of hostup-mcp against a bare one-tool MCPServer, interleaved in the same run.
+"""Cold start only: hostup-mcp against a bare one-tool MCPServer, interleaved, without the bench extra.
 
-Measures spawn -> `initialize` answered -> `tools/list` answered over real stdio, and idle RSS.
+The same measurement as benchmarks/run.py (spawn -> tools/list answered, -> first call answered, idle RSS),
+for an environment that has only hostup-mcp installed, as a user's would.
 Usage: python benchmarks/cold_start.py [runs]
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "0"}},
-}
+from run import API_KEY, ROOT, ServerKind, cold_start, serve_http, spread
 
-
-def spawn_to_tools_list(command: list[str]) -> tuple[float, float]:
-    """Seconds from spawn to the tools/list reply, and the idle RSS in MiB one second later."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
-    assert process.stdin is not None and process.stdout is not None
-
-    def send(message: dict[str, object]) -> None:
-        process.stdin.write(json.dumps(message) + "\n")
-        process.stdin.flush()
-
-    send(INITIALIZE)
-    assert json.loads(process.stdout.readline())["id"] == 1
-    send({"jsonrpc": "2.0", "method": "notifications/initialized"})
-    send({"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
-    assert json.loads(process.stdout.readline())["result"]["tools"]
-    elapsed = time.perf_counter() - started
-    time.sleep(1.0)
-    status = Path(f"/proc/{process.pid}/status").read_text()
-    rss_kib = int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1])
-    process.stdin.close()
-    process.wait(timeout=10)
-    return elapsed, rss_kib / 1024
+from tests.fake_hostup import FakeHostUp
 
 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 15
-    hostup = shutil.which("hostup-mcp") or str(Path(sys.executable).with_name("hostup-mcp"))
-    servers = {"SDK floor (bare MCPServer)": [sys.executable, str(HERE / "floor_server.py")], "hostup-mcp": [hostup]}
-    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in servers}
-    for command in servers.values():
-        spawn_to_tools_list(command)  # warm the page cache
-    for _ in range(runs):
-        for name, command in servers.items():  # interleaved, so drift hits both alike
-            samples[name].append(spawn_to_tools_list(command))
-    print("| server | spawn → tools/list median (min–max) | idle RSS median | runs |\n|---|---|---|---|")
+    with serve_http(FakeHostUp()) as base_url:
+        kinds = [
+            ServerKind(
+                "SDK floor (bare MCPServer)", [sys.executable, str(ROOT / "benchmarks" / "floor_server.py")], None
+            ),
+            ServerKind(
+                "hostup-mcp",
+                [shutil.which("hostup-mcp") or str(Path(sys.executable).with_name("hostup-mcp"))],
+                "list_vps_iso_media",
+                env={"HOSTUP_BASE_URL": base_url, "HOSTUP_API_KEY": API_KEY},
+            ),
+        ]
+        samples: dict[str, list[tuple[float, float, float]]] = {kind.name: [] for kind in kinds}
+        for kind in kinds:
+            cold_start(kind)  # warm the page cache
+        for _ in range(runs):
+            for kind in kinds:  # interleaved, so drift hits both alike
+                samples[kind.name].append(cold_start(kind))
+    print("| server | spawn → tools/list | spawn → first call | idle RSS | runs |\n|---|---|---|---|---|")
     for name, values in samples.items():
-        times = sorted(t * 1000 for t, _ in values)
-        rss = statistics.median(r for _, r in values)
-        print(
-            f"| {name} | {statistics.median(times):.0f} ms ({times[0]:.0f}–{times[-1]:.0f}) | {rss:.1f} MiB | {runs} |"
-        )
+        rss = statistics.median(value[2] for value in values)
+        listed, called = spread([v[0] for v in values]), spread([v[1] for v in values])
+        print(f"| {name} | {listed} ms | {called} ms | {rss:.1f} MiB | {runs} |")
 
 
 if __name__ == "__main__":

@@ -125,7 +125,6 @@ PROBLEMS = {
 }
 PROBLEM_HEADERS = {"content-type": "application/problem+json"}
 RATE_LIMIT_HEADERS = {"retry-after": "30", "x-ratelimit-limit": "60", "x-ratelimit-remaining": "0"}
-ISO_ROUTE = re.compile(r"^/api/v2/vps/([^/]+)/iso$")
 ROUTES = re.compile(
     r"^/api/(?:v2/vps(?P<list>)|v2/vps/(?P<vps>[^/]+)/iso(?:/actions/(?P<act>mount|unmount|from-url)|/(?P<volid>[^/]+))?"
     r"|jobs/(?P<job>[^/]+))$"

@@ -23,10 +23,11 @@ from hostup_mcp.sandbox import (
     DOCUMENTED_ISO_MEDIA,
     EXAMPLE_ISO_ID,
     EXAMPLE_VPS_ID,
-    ISO_ROUTE,
+    ROUTES,
     Sandbox,
     problem_body,
     problem_response,
+    route_action,
 )
 
 __all__ = ["BLOCKED_200", "DOCUMENTED_200", "EXAMPLE_ISO_ID", "EXAMPLE_VPS_ID", "problem"]
@@ -85,9 +86,9 @@ class FakeHostUp:
             return problem_response(403, path)
         if authorization != f"Bearer {self.api_key}":
             return problem_response(401, path)
-        match = ISO_ROUTE.match(path)
-        if request.method == "GET" and match:
-            vps_id = match.group(1)
+        route = ROUTES.match(path)
+        if request.method == "GET" and route is not None and route_action(route) == "iso":
+            vps_id = route.group("vps")
             self.calls[vps_id] += 1
             scripted = await self.scenario(vps_id, path, self.calls[vps_id])
             if scripted is not None:
