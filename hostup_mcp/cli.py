@@ -11,8 +11,9 @@ from dataclasses import replace
 
 import anyio
 
-from hostup_mcp import __version__, tls
+from hostup_mcp import __version__
 from hostup_mcp.config import Config, ConfigError
+from hostup_mcp.hostup import tls
 
 DESCRIPTION = """\
 MCP server for the ISO media of HostUp VPS. Without a command it serves MCP over stdio, which is how

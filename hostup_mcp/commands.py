@@ -6,10 +6,10 @@ import json
 import time
 from typing import TextIO
 
-from hostup_mcp.client import HostUpClient
 from hostup_mcp.config import Config
-from hostup_mcp.problems import API_KEYS_PAGE, HostUpError, Problem
-from hostup_mcp.text import clean
+from hostup_mcp.hostup.client import HostUpClient
+from hostup_mcp.hostup.problems import API_KEYS_PAGE, HostUpError, Problem
+from hostup_mcp.tools.text import clean
 
 
 async def show_iso_media(config: Config, vps_id: str, as_json: bool, out: TextIO) -> int:

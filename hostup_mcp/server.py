@@ -9,13 +9,13 @@ import httpx
 from mcp.server.mcpserver import MCPServer
 
 from hostup_mcp import __version__
-from hostup_mcp.client import HostUpClient
 from hostup_mcp.config import Config
-from hostup_mcp.registry import ToolRegistry
-from hostup_mcp.results import DEMO_NOTICE
-from hostup_mcp.retry import RetryPolicy
-from hostup_mcp.tools_read import register_read_tools
-from hostup_mcp.tools_write import register_write_tools
+from hostup_mcp.hostup.client import HostUpClient
+from hostup_mcp.hostup.retry import RetryPolicy
+from hostup_mcp.tools.read import register_read_tools
+from hostup_mcp.tools.registry import ToolRegistry
+from hostup_mcp.tools.results import DEMO_NOTICE
+from hostup_mcp.tools.write import register_write_tools
 
 INSTRUCTIONS = (
     "Reads the ISO media of the user's HostUp VPS. Get VPS ids (vps_…) from list_vps, never guess them. "

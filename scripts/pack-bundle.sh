@@ -9,7 +9,7 @@ version=$(python3 -c 'import json; print(json.load(open("manifest.json"))["versi
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 cp manifest.json pyproject.toml README.md LICENSE icon.png "$stage/"
-mkdir "$stage/hostup_mcp"
-cp hostup_mcp/*.py "$stage/hostup_mcp/"
+cp -r hostup_mcp "$stage/"
+find "$stage/hostup_mcp" -name __pycache__ -prune -exec rm -rf {} +
 mcpb validate "$stage/manifest.json"
 mcpb pack "$stage" "$out_dir/hostup-mcp-$version.mcpb"

@@ -9,7 +9,7 @@ from mcp import Client
 from pydantic import SecretStr
 
 from hostup_mcp.config import Config
-from hostup_mcp.retry import RetryPolicy
+from hostup_mcp.hostup.retry import RetryPolicy
 from hostup_mcp.server import build_server
 from tests.fake_hostup import API_KEY, FakeHostUp
 

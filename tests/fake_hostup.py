@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from hostup_mcp.sandbox import (
+from hostup_mcp.hostup.sandbox import (
     BLOCKED_ISO_MEDIA,
     DOCUMENTED_ISO_MEDIA,
     EXAMPLE_ISO_ID,

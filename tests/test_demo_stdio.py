@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from mcp import Client, StdioServerParameters
 
-from hostup_mcp.sandbox import BLOCKED_ISO_MEDIA, DOCUMENTED_ISO_MEDIA, EMPTY_ISO_MEDIA, EXAMPLE_VPS_ID
+from hostup_mcp.hostup.sandbox import BLOCKED_ISO_MEDIA, DOCUMENTED_ISO_MEDIA, EMPTY_ISO_MEDIA, EXAMPLE_VPS_ID
 from tests.stdio_session import console_script
 
 pytestmark = pytest.mark.anyio

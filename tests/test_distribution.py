@@ -16,7 +16,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from hostup_mcp import __version__
-from hostup_mcp.sandbox import DOCUMENTED_ISO_MEDIA, EXAMPLE_VPS_ID
+from hostup_mcp.hostup.sandbox import DOCUMENTED_ISO_MEDIA, EXAMPLE_VPS_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = json.loads((ROOT / "manifest.json").read_text())

@@ -16,8 +16,8 @@ import pytest
 from mcp import Client
 from pydantic import SecretStr
 
-from hostup_mcp.client import MAX_RESPONSE_BYTES
 from hostup_mcp.config import Config
+from hostup_mcp.hostup.client import MAX_RESPONSE_BYTES
 from hostup_mcp.server import build_server
 from tests.fake_hostup import API_KEY, DOCUMENTED_200, EXAMPLE_VPS_ID, problem
 from tests.scripted_server import ScriptedServer, Step, closed_port, json_step

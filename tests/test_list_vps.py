@@ -7,7 +7,7 @@ from mcp import Client
 from pydantic import SecretStr
 
 from hostup_mcp.config import Config
-from hostup_mcp.sandbox import SANDBOX_VPS
+from hostup_mcp.hostup.sandbox import SANDBOX_VPS
 from hostup_mcp.server import build_server
 from tests.conftest import FAST_RETRY
 from tests.fake_hostup import NO_SCOPE_KEY, FakeHostUp

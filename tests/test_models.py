@@ -5,7 +5,7 @@ import copy
 import pytest
 from pydantic import ValidationError
 
-from hostup_mcp.models import VpsIsoMedia
+from hostup_mcp.hostup.models import VpsIsoMedia
 from tests.fake_hostup import BLOCKED_200, DOCUMENTED_200, with_extra_fields
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from hostup_mcp.problems import excerpt, parse_problem, problem_from_response
+from hostup_mcp.hostup.problems import excerpt, parse_problem, problem_from_response
 
 DOCUMENTED_404 = (
     b'{"type":"https://developer.hostup.se/errors/not_found","title":"Not found","status":404,'

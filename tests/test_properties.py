@@ -17,8 +17,8 @@ from mcp.types import CallToolResult
 from pydantic import SecretStr
 
 from hostup_mcp.config import Config
-from hostup_mcp.ids import VPS_ID_PATTERN
-from hostup_mcp.retry import RetryPolicy
+from hostup_mcp.hostup.ids import VPS_ID_PATTERN
+from hostup_mcp.hostup.retry import RetryPolicy
 from hostup_mcp.server import build_server
 from tests.fake_hostup import API_KEY, DOCUMENTED_200
 

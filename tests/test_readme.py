@@ -12,7 +12,7 @@ from mcp import Client
 
 from hostup_mcp.cli import build_parser
 from hostup_mcp.config import Config
-from hostup_mcp.sandbox import EXAMPLE_VPS_ID
+from hostup_mcp.hostup.sandbox import EXAMPLE_VPS_ID
 from hostup_mcp.server import build_server
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()

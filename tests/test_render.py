@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from hostup_mcp.advice import Call, render_problem
-from hostup_mcp.models import VpsIsoMedia
-from hostup_mcp.problems import Problem
-from hostup_mcp.render import render_iso_media
-from hostup_mcp.text import MAX_FIELD_CHARS, clean
+from hostup_mcp.hostup.models import VpsIsoMedia
+from hostup_mcp.hostup.problems import Problem
+from hostup_mcp.tools.advice import Call, render_problem
+from hostup_mcp.tools.render import render_iso_media
+from hostup_mcp.tools.text import MAX_FIELD_CHARS, clean
 from tests.fake_hostup import BLOCKED_200, DOCUMENTED_200, compact_json, with_extra_fields
 
 

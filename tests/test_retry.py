@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hostup_mcp.retry import RetryPolicy, parse_retry_after
+from hostup_mcp.hostup.retry import RetryPolicy, parse_retry_after
 
 POLICY = RetryPolicy()
 RNG = random.Random(7)

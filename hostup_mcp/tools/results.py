@@ -6,9 +6,9 @@ from typing import Any
 
 from mcp.types import CallToolResult, TextContent
 
-from hostup_mcp.advice import Call, render_problem
 from hostup_mcp.config import Config
-from hostup_mcp.problems import Problem
+from hostup_mcp.hostup.problems import Problem
+from hostup_mcp.tools.advice import Call, render_problem
 
 DEMO_NOTICE = "DEMO DATA from the hostup-mcp sandbox (--demo), not the user's real HostUp servers."
 

@@ -8,15 +8,15 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import Field
 
-from hostup_mcp.advice import Call
-from hostup_mcp.client import HostUpClient
 from hostup_mcp.config import Config
-from hostup_mcp.ids import ID_MAX_LENGTH, VPS_ID_EXAMPLE, VPS_ID_PATTERN
-from hostup_mcp.models import JobEnvelope, VpsIsoMedia, VpsPage
-from hostup_mcp.problems import HostUpError
-from hostup_mcp.registry import ToolRegistry
-from hostup_mcp.render import render_iso_media, render_job, render_vps_page
-from hostup_mcp.results import outcome, problem_result
+from hostup_mcp.hostup.client import HostUpClient
+from hostup_mcp.hostup.ids import ID_MAX_LENGTH, VPS_ID_EXAMPLE, VPS_ID_PATTERN
+from hostup_mcp.hostup.models import JobEnvelope, VpsIsoMedia, VpsPage
+from hostup_mcp.hostup.problems import HostUpError
+from hostup_mcp.tools.advice import Call
+from hostup_mcp.tools.registry import ToolRegistry
+from hostup_mcp.tools.render import render_iso_media, render_job, render_vps_page
+from hostup_mcp.tools.results import outcome, problem_result
 
 READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 READ_VM = ("read:vm",)

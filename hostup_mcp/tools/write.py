@@ -10,17 +10,17 @@ from mcp.server.mcpserver.resolve import Elicit, Resolve
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from hostup_mcp.advice import Call
-from hostup_mcp.client import HostUpClient
 from hostup_mcp.config import Config
-from hostup_mcp.ids import ID_MAX_LENGTH, ISO_ID_PATTERN, check_iso_id
-from hostup_mcp.models import ActionGate, IsoImage, MountResult, OperationResult, UnmountResult, VpsIsoMedia
-from hostup_mcp.problems import HostUpError, Problem, synthesized
-from hostup_mcp.registry import ToolRegistry
-from hostup_mcp.render import render_operation
-from hostup_mcp.results import outcome, problem_result
-from hostup_mcp.text import clean, extras, quoted
-from hostup_mcp.tools_read import VpsId
+from hostup_mcp.hostup.client import HostUpClient
+from hostup_mcp.hostup.ids import ID_MAX_LENGTH, ISO_ID_PATTERN, check_iso_id
+from hostup_mcp.hostup.models import ActionGate, IsoImage, MountResult, OperationResult, UnmountResult, VpsIsoMedia
+from hostup_mcp.hostup.problems import HostUpError, Problem, synthesized
+from hostup_mcp.tools.advice import Call
+from hostup_mcp.tools.read import VpsId
+from hostup_mcp.tools.registry import ToolRegistry
+from hostup_mcp.tools.render import render_operation
+from hostup_mcp.tools.results import outcome, problem_result
+from hostup_mcp.tools.text import clean, extras, quoted
 
 WRITE_SCOPES = ("write:vm", "write:storage")
 DECLINED = "Do not call delete_vps_iso for this ISO again unless the user asks."

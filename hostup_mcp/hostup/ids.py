@@ -6,7 +6,7 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
-from hostup_mcp.problems import HostUpError, synthesized
+from hostup_mcp.hostup.problems import HostUpError, synthesized
 
 VPS_ID_PATTERN = r"^vps_[A-Za-z0-9]{1,64}$"
 ISO_ID_PATTERN = r"^iso_[A-Za-z0-9]{1,64}$"

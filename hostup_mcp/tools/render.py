@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hostup_mcp.models import (
+from hostup_mcp.hostup.models import (
     ActionGate,
     BootOrder,
     CdromSlot,
@@ -16,7 +16,7 @@ from hostup_mcp.models import (
     VpsPage,
     VpsSummary,
 )
-from hostup_mcp.text import clean, extras, quoted
+from hostup_mcp.tools.text import clean, extras, quoted
 
 
 def render_iso_media(media: VpsIsoMedia) -> str:

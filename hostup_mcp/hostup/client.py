@@ -15,9 +15,10 @@ import anyio
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from hostup_mcp import __version__, problems, tls
+from hostup_mcp import __version__
 from hostup_mcp.config import Config
-from hostup_mcp.ids import (
+from hostup_mcp.hostup import problems, tls
+from hostup_mcp.hostup.ids import (
     check_download_url,
     check_filename,
     check_iso_id,
@@ -25,7 +26,7 @@ from hostup_mcp.ids import (
     check_primary_ip,
     check_vps_id,
 )
-from hostup_mcp.models import (
+from hostup_mcp.hostup.models import (
     DeleteResult,
     JobEnvelope,
     MountResult,
@@ -34,8 +35,8 @@ from hostup_mcp.models import (
     VpsIsoMedia,
     VpsPage,
 )
-from hostup_mcp.problems import HostUpError, Problem
-from hostup_mcp.retry import RetryPolicy, parse_retry_after
+from hostup_mcp.hostup.problems import HostUpError, Problem
+from hostup_mcp.hostup.retry import RetryPolicy, parse_retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ class HostUpClient:
     ) -> AsyncIterator[HostUpClient]:
         """The client for `config`; a demo configuration talks to the in-process sandbox, never the network."""
         if config.demo and transport is None:
-            from hostup_mcp.sandbox import Sandbox  # only the demo needs it
+            from hostup_mcp.hostup.sandbox import Sandbox  # only the demo needs it
 
             transport = Sandbox().transport()
         headers = {"Accept": "application/json", "User-Agent": f"hostup-mcp/{__version__}"}

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hostup_mcp.problems import API_KEYS_PAGE, Problem
-from hostup_mcp.text import MAX_DETAIL_CHARS, clean, extras
+from hostup_mcp.hostup.problems import API_KEYS_PAGE, Problem
+from hostup_mcp.tools.text import MAX_DETAIL_CHARS, clean, extras
 
 MAX_FIELD_ERRORS = 10
 FIND_VPS = "call list_vps to get valid VPS ids (with primary_ip=… when you only know the IP); never guess them"

@@ -1,0 +1,1 @@
+"""Talking to HostUp: the HTTP client, its models and problems, and the demo sandbox. Knows nothing of MCP."""
