@@ -39,16 +39,16 @@ def build_server(
         async with HostUpClient.connect(config, transport=transport, retry=retry) as client:
             yield client
 
+    tools = ToolRegistry(config)
+    register_read_tools(tools, config)
+    register_write_tools(tools, config)
     instructions = INSTRUCTIONS + (WRITE_INSTRUCTIONS if config.enable_writes else "")
-    server: MCPServer[HostUpClient] = MCPServer(
+    return MCPServer(
         "hostup-mcp",
         title="HostUp VPS ISO media",
         version=__version__,
         instructions=f"{DEMO_NOTICE} {instructions}" if config.demo else instructions,
         lifespan=lifespan,
         log_level=config.log_level,  # type: ignore[arg-type]  # validated against the same names
+        tools=tools.tools,
     )
-    tools = ToolRegistry(server, enable_writes=config.enable_writes)
-    register_read_tools(tools, config)
-    register_write_tools(tools, config)
-    return server

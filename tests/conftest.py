@@ -12,6 +12,7 @@ from hostup_mcp.config import Config
 from hostup_mcp.hostup.retry import RetryPolicy
 from hostup_mcp.server import build_server
 from tests.fake_hostup import API_KEY, FakeHostUp
+from tests.schema_check import assert_fits_output_schema
 
 FAST_RETRY = RetryPolicy(base_backoff=0.01, max_backoff=0.02)
 
@@ -55,7 +56,8 @@ class KeptRecords(logging.Handler):
 
 @pytest.fixture(autouse=True)
 def key_never_leaks(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Across the whole suite: the API key appears in no log record, no output and no tool result.
+    """Across the whole suite: the API key appears in no log record, no output and no tool result, and
+    every tool result fits its tool's outputSchema as strict clients check it.
 
     Set up before every other fixture of a test, so it also sees what servers log while starting and stopping.
     """
@@ -65,10 +67,15 @@ def key_never_leaks(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Monk
     monkeypatch.setattr(root, "level", logging.DEBUG)
     results: list[str] = []
     call_tool = Client.call_tool
+    schemas: dict[int, dict[str, Any]] = {}
 
-    async def recording_call_tool(self: Client, *args: Any, **kwargs: Any) -> Any:
-        result = await call_tool(self, *args, **kwargs)
+    async def recording_call_tool(self: Client, name: str, *args: Any, **kwargs: Any) -> Any:
+        result = await call_tool(self, name, *args, **kwargs)
         results.append(result.model_dump_json())
+        if id(self) not in schemas:
+            schemas[id(self)] = {tool.name: tool.output_schema for tool in (await self.list_tools()).tools}
+        wire = result.model_dump(by_alias=True, mode="json", exclude_none=True)
+        assert_fits_output_schema(name, wire, schemas[id(self)].get(name))
         return result
 
     monkeypatch.setattr(Client, "call_tool", recording_call_tool)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.fake_hostup import API_KEY
+from tests.schema_check import advertised_output_schemas, assert_fits_output_schema
 
 
 def console_script() -> str:
@@ -52,6 +53,7 @@ class RawSession:
     def __init__(self, env: dict[str, str]) -> None:
         # stderr goes to a file: a pipe nobody reads could fill up and stall the server.
         self.stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in close()
+        self.calls: dict[Any, str] = {}  # tools/call request id -> tool name
         self.process = subprocess.Popen(
             [console_script()],
             stdin=subprocess.PIPE,
@@ -62,13 +64,20 @@ class RawSession:
         )
 
     def send(self, message: dict[str, Any] | str) -> None:
+        if isinstance(message, dict) and message.get("method") == "tools/call":
+            self.calls[message["id"]] = message["params"]["name"]
         assert self.process.stdin is not None
         self.process.stdin.write((message if isinstance(message, str) else json.dumps(message)) + "\n")
         self.process.stdin.flush()
 
     def reply(self) -> dict[str, Any]:
+        """The next message; a tool result is checked against its outputSchema, as strict clients do."""
         assert self.process.stdout is not None
-        return json.loads(self.process.stdout.readline())  # anything but JSON on stdout fails here
+        message = json.loads(self.process.stdout.readline())  # anything but JSON on stdout fails here
+        tool = self.calls.get(message.get("id"))
+        if tool is not None and "result" in message:
+            assert_fits_output_schema(tool, message["result"], advertised_output_schemas().get(tool))
+        return message
 
     def reply_to(self, request_id: int) -> dict[str, Any]:
         """The reply with this id, skipping notifications and replies to other requests."""

@@ -6,6 +6,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from hostup_mcp.hostup.sandbox import BLOCKED_ISO_MEDIA, DOCUMENTED_ISO_MEDIA, EMPTY_ISO_MEDIA, EXAMPLE_VPS_ID
+from tests.results import problem_of
 from tests.stdio_session import console_script
 
 pytestmark = pytest.mark.anyio
@@ -34,8 +35,8 @@ async def test_demo_serves_every_sandbox_id_marked_as_demo_data():
     for vps_id, (status, next_step) in ERRORS.items():
         result = results[vps_id]
         assert result.is_error is True, vps_id
-        assert result.structured_content["status"] == status
-        assert result.structured_content["demo"] is True
+        assert problem_of(result)["status"] == status
+        assert problem_of(result)["demo"] is True
         assert result.content[0].text.startswith("DEMO DATA")
         assert next_step in result.content[0].text
     assert "pending_order" in results["vps_demoblocked"].content[0].text

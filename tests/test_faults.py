@@ -20,6 +20,7 @@ from hostup_mcp.config import Config
 from hostup_mcp.hostup.client import MAX_RESPONSE_BYTES
 from hostup_mcp.server import build_server
 from tests.fake_hostup import API_KEY, DOCUMENTED_200, EXAMPLE_VPS_ID, problem
+from tests.results import problem_of
 from tests.scripted_server import ScriptedServer, Step, closed_port, json_step
 
 pytestmark = pytest.mark.anyio
@@ -69,8 +70,8 @@ async def test_connection_refused_is_retried_then_explained():
         result, elapsed = await timed_call(client)
 
     assert result.is_error is True
-    assert result.structured_content["code"] == "connection_failed"
-    assert "ConnectError" in result.structured_content["detail"]
+    assert problem_of(result)["code"] == "connection_failed"
+    assert "ConnectError" in problem_of(result)["detail"]
     assert elapsed < 1.0  # three refusals and two short backoffs
 
 
@@ -80,7 +81,7 @@ async def test_connection_reset_mid_body_is_retried_then_explained(client: Clien
     result, _ = await timed_call(client)
 
     assert result.is_error is True
-    assert result.structured_content["code"] == "connection_lost"
+    assert problem_of(result)["code"] == "connection_lost"
     assert len(hostup.requests_to(PATH)) == 3
 
 
@@ -99,7 +100,7 @@ async def test_a_server_that_never_answers_times_out_within_the_budget(client: C
 
     result, elapsed = await timed_call(client)
 
-    assert result.structured_content["code"] == "timeout"
+    assert problem_of(result)["code"] == "timeout"
     assert TIMEOUT <= elapsed < TIMEOUT + 0.5
     assert len(hostup.requests_to(PATH)) == 1
 
@@ -109,7 +110,7 @@ async def test_headers_then_a_stalled_body_times_out_within_the_budget(client: C
 
     result, elapsed = await timed_call(client)
 
-    assert result.structured_content["code"] == "timeout"
+    assert problem_of(result)["code"] == "timeout"
     assert elapsed < TIMEOUT + 0.5
 
 
@@ -119,7 +120,7 @@ async def test_a_body_trickled_byte_by_byte_cannot_outlast_the_budget(client: Cl
 
     result, elapsed = await timed_call(client)
 
-    assert result.structured_content["code"] == "timeout"
+    assert problem_of(result)["code"] == "timeout"
     assert elapsed < TIMEOUT + 0.5
 
 
@@ -130,8 +131,8 @@ async def test_a_truncated_body_is_retried_then_explained(client: Client, hostup
     result, _ = await timed_call(client)
 
     assert result.is_error is True
-    assert result.structured_content["code"] == "connection_lost"
-    assert "RemoteProtocolError" in result.structured_content["detail"]
+    assert problem_of(result)["code"] == "connection_lost"
+    assert "RemoteProtocolError" in problem_of(result)["detail"]
     assert len(hostup.requests_to(PATH)) == 3
 
 
@@ -149,8 +150,8 @@ async def test_a_content_length_shorter_than_the_body_reads_as_invalid_json(clie
     result, _ = await timed_call(client)
 
     assert result.is_error is True
-    assert result.structured_content["code"] == "invalid_response_body"
-    assert "not valid JSON" in result.structured_content["detail"]
+    assert problem_of(result)["code"] == "invalid_response_body"
+    assert "not valid JSON" in problem_of(result)["detail"]
 
 
 async def test_a_declared_huge_body_is_refused_without_reading_it(client: Client, hostup: ScriptedServer):
@@ -160,7 +161,7 @@ async def test_a_declared_huge_body_is_refused_without_reading_it(client: Client
 
     result, elapsed = await timed_call(client)
 
-    assert result.structured_content["code"] == "response_too_large"
+    assert problem_of(result)["code"] == "response_too_large"
     assert elapsed < 0.5
 
 
@@ -174,8 +175,8 @@ async def test_a_streamed_body_over_the_cap_is_cut_off(client: Client, hostup: S
 
     result, _ = await timed_call(client)
 
-    assert result.structured_content["code"] == "response_too_large"
-    assert "2048 KiB" in result.structured_content["detail"]
+    assert problem_of(result)["code"] == "response_too_large"
+    assert "2048 KiB" in problem_of(result)["detail"]
 
 
 async def test_a_200_with_the_wrong_content_type_is_not_parsed(client: Client, hostup: ScriptedServer):
@@ -183,8 +184,8 @@ async def test_a_200_with_the_wrong_content_type_is_not_parsed(client: Client, h
 
     result, _ = await timed_call(client)
 
-    assert result.structured_content["code"] == "invalid_response_body"
-    assert "expected JSON, got text/html" in result.structured_content["detail"]
+    assert problem_of(result)["code"] == "invalid_response_body"
+    assert "expected JSON, got text/html" in problem_of(result)["detail"]
 
 
 async def test_a_redirect_elsewhere_is_not_followed_and_the_key_goes_nowhere_else(
@@ -197,8 +198,8 @@ async def test_a_redirect_elsewhere_is_not_followed_and_the_key_goes_nowhere_els
         result, _ = await timed_call(client)
 
     assert result.is_error is True
-    assert result.structured_content["code"] == "redirect_not_followed"
-    assert "127.0.0.2" in result.structured_content["detail"]
+    assert problem_of(result)["code"] == "redirect_not_followed"
+    assert "127.0.0.2" in problem_of(result)["detail"]
     assert elsewhere.requests == []
     assert len(hostup.requests_to(PATH)) == 1
     assert all(seen.headers["authorization"] == f"Bearer {API_KEY}" for seen in hostup.requests)
@@ -231,8 +232,8 @@ async def test_retry_after_variants(
     result, elapsed = await timed_call(client)
 
     assert result.is_error is True
-    assert result.structured_content["status"] == 429
-    assert result.structured_content.get("retryAfterSeconds") == reported
+    assert problem_of(result)["status"] == 429
+    assert problem_of(result).get("retryAfterSeconds") == reported
     assert len(hostup.requests_to(PATH)) == requests
     assert min_seconds <= elapsed < max_seconds
 
@@ -252,7 +253,7 @@ async def test_a_far_http_date_is_reported_with_the_seconds(client: Client, host
 
     result, elapsed = await timed_call(client)
 
-    assert 595 <= result.structured_content["retryAfterSeconds"] <= 600
+    assert 595 <= problem_of(result)["retryAfterSeconds"] <= 600
     assert len(hostup.requests_to(PATH)) == 1
     assert elapsed < 0.3
 
@@ -284,7 +285,7 @@ async def test_persistent_5xx_gives_up_after_the_policy(client: Client, hostup: 
     result, elapsed = await timed_call(client)
 
     assert result.is_error is True
-    assert result.structured_content["status"] == status
+    assert problem_of(result)["status"] == status
     assert "HostUp-side failure" in result.content[0].text
     assert len(hostup.requests_to(PATH)) == requests
     assert elapsed < 1.0
@@ -315,10 +316,13 @@ MOUNT_PATH = f"/api/v2/vps/{EXAMPLE_VPS_ID}/iso/actions/mount"
 MOUNT_ARGS = {"vps_id": EXAMPLE_VPS_ID, "iso_id": "iso_01hxa3b4c5d6e7f8g9h0j1k2m3"}
 
 
+NOTHING_MOUNTED = json_step(200, {**DOCUMENTED_200, "mounted": []})
+
+
 @pytest.fixture
 async def writer(hostup: ScriptedServer) -> AsyncIterator[Client]:
     config = Config(api_key=SecretStr(API_KEY), base_url=hostup.base_url, timeout_seconds=TIMEOUT, enable_writes=True)
-    hostup.script(PATH, OK)  # the gate pre-check
+    hostup.script(PATH, NOTHING_MOUNTED)  # the gate pre-check: the ISO is there, and not mounted yet
     async with Client(build_server(config)) as connected:
         yield connected
 
@@ -333,7 +337,7 @@ async def test_a_write_answered_with_5xx_is_not_repeated(writer: Client, hostup:
 
     result = await mount(writer)
 
-    assert result.structured_content["status"] == status
+    assert problem_of(result)["status"] == status
     assert len(hostup.requests_to(MOUNT_PATH)) == 1
 
 
@@ -351,7 +355,7 @@ async def test_a_write_whose_connection_breaks_after_sending_is_not_repeated(wri
 
     result = await mount(writer)
 
-    assert result.structured_content["code"] == "connection_lost"
+    assert problem_of(result)["code"] == "connection_lost"
     assert len(hostup.requests_to(MOUNT_PATH)) == 1
     assert "may or may not have carried this out" in result.content[0].text
 
@@ -361,7 +365,7 @@ async def test_a_write_that_times_out_is_not_repeated(writer: Client, hostup: Sc
 
     result = await mount(writer)
 
-    assert result.structured_content["code"] == "timeout"
+    assert problem_of(result)["code"] == "timeout"
     assert len(hostup.requests_to(MOUNT_PATH)) == 1
     assert "Check with list_vps_iso_media before trying again" in result.content[0].text
 
@@ -376,7 +380,7 @@ async def test_a_write_that_never_connected_is_repeated(caplog: pytest.LogCaptur
     async with Client(build_server(config)) as client:
         result = await client.call_tool("unmount_vps_iso", {"vps_id": EXAMPLE_VPS_ID})
 
-    assert result.structured_content["code"] == "connection_failed"
+    assert problem_of(result)["code"] == "connection_failed"
     assert "may or may not" not in result.content[0].text
     retries = [record for record in caplog.records if record.getMessage().startswith("retrying POST")]
     assert len(retries) == 2  # three attempts: HostUp cannot have acted on a request it never received

@@ -12,6 +12,7 @@ from pydantic import SecretStr
 from hostup_mcp.config import Config
 from hostup_mcp.server import build_server
 from tests.fake_hostup import API_KEY, DOCUMENTED_200, EXAMPLE_VPS_ID
+from tests.results import problem_of
 
 pytestmark = pytest.mark.anyio
 DOCUMENTED = json.dumps(DOCUMENTED_200)
@@ -45,7 +46,7 @@ async def test_unserializable_200_bodies_are_explained_errors(body: str):
     result = await call_with_body(200, body)
 
     assert result.is_error is True
-    assert result.structured_content["code"] == "invalid_response_body"
+    assert problem_of(result)["code"] == "invalid_response_body"
     assert "Next step:" in result.content[0].text
 
 
@@ -62,5 +63,5 @@ async def test_a_deeply_nested_error_body_is_not_taken_for_a_problem():
     result = await call_with_body(404, '{"status": 404, "code": "x", "errors": ' + "[" * 5000 + "]" * 5000 + "}")
 
     assert result.is_error is True
-    assert result.structured_content["code"] == "invalid_error_body"
-    assert result.structured_content["status"] == 404
+    assert problem_of(result)["code"] == "invalid_error_body"
+    assert problem_of(result)["status"] == 404

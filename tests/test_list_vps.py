@@ -11,6 +11,7 @@ from hostup_mcp.hostup.sandbox import SANDBOX_VPS
 from hostup_mcp.server import build_server
 from tests.conftest import FAST_RETRY
 from tests.fake_hostup import NO_SCOPE_KEY, FakeHostUp
+from tests.results import problem_of
 
 pytestmark = pytest.mark.anyio
 ALL_IDS = list(SANDBOX_VPS)
@@ -54,7 +55,7 @@ async def test_an_ip_lookup_with_no_match_says_so(client: Client):
 async def test_a_malformed_ip_is_rejected_before_any_request(client: Client, fake: FakeHostUp):
     result = await client.call_tool("list_vps", {"primary_ip": "192.0.2.999"})
 
-    assert result.structured_content["code"] == "invalid_ip"
+    assert problem_of(result)["code"] == "invalid_ip"
     assert fake.requests == []
 
 
@@ -62,7 +63,7 @@ async def test_a_stale_cursor_gets_hostups_invalid_cursor(client: Client):
     result = await client.call_tool("list_vps", {"cursor": "not-a-cursor"})
 
     assert result.is_error is True
-    assert result.structured_content["code"] == "invalid_cursor"
+    assert problem_of(result)["code"] == "invalid_cursor"
 
 
 @pytest.mark.parametrize("limit", [0, 101])
@@ -78,7 +79,7 @@ async def test_list_vps_without_read_vm_names_the_scope(fake: FakeHostUp, mode: 
     async with Client(build_server(config, transport=fake.transport(), retry=FAST_RETRY), mode=mode) as client:
         result = await client.call_tool("list_vps", {})
 
-    assert result.structured_content["status"] == 403
+    assert problem_of(result)["status"] == 403
     assert "lacks the read:vm scope" in result.content[0].text
 
 
@@ -93,7 +94,7 @@ async def test_list_vps_without_read_vm_names_the_scope(fake: FakeHostUp, mode: 
 async def test_an_ip_or_hostname_as_vps_id_points_to_list_vps(client: Client, fake: FakeHostUp, value: str, hint: str):
     result = await client.call_tool("list_vps_iso_media", {"vps_id": value})
 
-    assert result.structured_content["code"] == "invalid_vps_id"
+    assert problem_of(result)["code"] == "invalid_vps_id"
     assert hint in result.content[0].text
     assert fake.requests == []
 
@@ -102,7 +103,7 @@ async def test_get_job_reports_an_unknown_job_in_hostups_words(client: Client):
     result = await client.call_tool("get_job", {"job_id": "job_doesnotexist"})
 
     assert result.is_error is True
-    problem = result.structured_content
+    problem = problem_of(result)
     assert (problem["status"], problem["code"], problem["title"], problem["detail"]) == (
         404,
         "NOT_FOUND",
@@ -116,5 +117,5 @@ async def test_get_job_reports_an_unknown_job_in_hostups_words(client: Client):
 async def test_get_job_rejects_malformed_ids_before_any_request(client: Client, fake: FakeHostUp, job_id: str):
     result = await client.call_tool("get_job", {"job_id": job_id})
 
-    assert result.structured_content["code"] == "invalid_job_id"
+    assert problem_of(result)["code"] == "invalid_job_id"
     assert fake.requests == []

@@ -21,6 +21,7 @@ from tests.fake_hostup import (
     with_extra_fields,
     with_unicode_names,
 )
+from tests.results import problem_of
 
 pytestmark = pytest.mark.anyio
 
@@ -48,10 +49,16 @@ async def test_null_fields_and_blocked_gates_are_kept_and_explained(client: Clie
 
     assert result.is_error is False
     assert result.structured_content == BLOCKED_200
-    text = result.content[0].text
-    assert "canMount: BLOCKED (The VPS has a pending order., code pending_order)" in text
-    assert "canUpload: BLOCKED (Uploads are paused while an order is pending.)" in text
-    assert "boot: null" in text
+    # Absent values read as absent: no "null=null", no "ide0 null null".
+    assert result.content[0].text == (
+        "ISOs (id, display name, file, GB, format; - = none):\n"
+        "iso_01hxb7debian12netinst000 - debian-12.8.0-amd64-netinst.iso 0.6 -\n"
+        "mounted: cloud-init drive (no device given, not mounted)\n"
+        "boot: not reported\n"
+        "CD/DVD slots: ide0 (no description) (no type) free\n"
+        "canMount: BLOCKED (The VPS has a pending order., code pending_order); "
+        "canUpload: BLOCKED (Uploads are paused while an order is pending.)"
+    )
 
 
 async def test_fields_hostup_adds_later_are_kept_not_rejected(client: Client):
@@ -86,7 +93,7 @@ async def test_documented_errors_carry_the_problem_and_a_next_step(
     result = await call(client, vps_id)
 
     assert result.is_error is True
-    problem = result.structured_content
+    problem = problem_of(result)
     assert problem["status"] == status
     assert problem["code"] == code
     assert problem["requestId"] == "req_01hxa3b4c5d6e7f8g9h0j1k2m3"
@@ -101,7 +108,7 @@ async def test_documented_errors_carry_the_problem_and_a_next_step(
 async def test_field_errors_are_listed_as_pointer_and_detail(client: Client):
     result = await call(client, "vps_invalid")
 
-    assert result.structured_content["errors"] == [
+    assert problem_of(result)["errors"] == [
         {"pointer": "/id", "detail": "`id` is malformed.", "code": "invalid_request"}
     ]
     assert "- /id: `id` is malformed. (invalid_request)" in result.content[0].text
@@ -120,8 +127,8 @@ async def test_wrong_key_gives_401_explained(fake: FakeHostUp, mode: str):
         result = await call(client, EXAMPLE_VPS_ID)
 
     assert result.is_error is True
-    assert result.structured_content["status"] == 401
-    assert result.structured_content["code"] == "unauthorized"
+    assert problem_of(result)["status"] == 401
+    assert problem_of(result)["code"] == "unauthorized"
     assert "invalid, expired or revoked" in result.content[0].text
     assert "HOSTUP_API_KEY" in result.content[0].text
 
@@ -133,8 +140,8 @@ async def test_long_retry_after_returns_at_once_with_the_seconds(client: Client,
     assert time.monotonic() - started < 0.5
     assert fake.calls["vps_demoratelimited"] == 1
     assert result.is_error is True
-    assert result.structured_content["status"] == 429
-    assert result.structured_content["retryAfterSeconds"] == 30
+    assert problem_of(result)["status"] == 429
+    assert problem_of(result)["retryAfterSeconds"] == 30
     assert "wait 30 s" in result.content[0].text
 
 
@@ -159,7 +166,7 @@ async def test_html_error_page_becomes_a_short_synthesized_problem(client: Clien
     result = await call(client, "vps_proxyhtml")
 
     assert result.is_error is True
-    problem = result.structured_content
+    problem = problem_of(result)
     assert problem["status"] == 502
     assert problem["code"] == "invalid_error_body"
     assert "'502 Bad Gateway'" in problem["detail"]
@@ -172,8 +179,8 @@ async def test_invalid_json_200_is_an_explained_error(client: Client):
     result = await call(client, "vps_badjson")
 
     assert result.is_error is True
-    assert result.structured_content["code"] == "invalid_response_body"
-    assert result.structured_content["status"] == 200
+    assert problem_of(result)["code"] == "invalid_response_body"
+    assert problem_of(result)["status"] == 200
     assert "not valid JSON" in result.content[0].text
 
 
@@ -181,9 +188,9 @@ async def test_200_of_the_wrong_shape_names_the_mismatch(client: Client):
     result = await call(client, "vps_badshape")
 
     assert result.is_error is True
-    assert result.structured_content["code"] == "unexpected_response_shape"
-    assert "available" in result.structured_content["detail"]
-    assert "bootOrder" in result.structured_content["detail"]
+    assert problem_of(result)["code"] == "unexpected_response_shape"
+    assert "available" in problem_of(result)["detail"]
+    assert "bootOrder" in problem_of(result)["detail"]
 
 
 async def test_timeout_is_returned_within_the_configured_budget(client: Client):
@@ -192,7 +199,7 @@ async def test_timeout_is_returned_within_the_configured_budget(client: Client):
 
     assert time.monotonic() - started < 1.5  # the fake sleeps 5 s; the budget is 1 s
     assert result.is_error is True
-    assert result.structured_content["code"] == "timeout"
+    assert problem_of(result)["code"] == "timeout"
     assert "HOSTUP_TIMEOUT" in result.content[0].text
 
 
@@ -218,9 +225,9 @@ async def test_malformed_ids_are_rejected_before_any_request(client: Client, fak
     result = await call(client, bad_id)
 
     assert result.is_error is True
-    assert result.structured_content["code"] == "invalid_vps_id"
+    assert problem_of(result)["code"] == "invalid_vps_id"
     assert "vps_01hxa3b4c5d6e7f8g9h0j1k2m3" in result.content[0].text
-    assert "GET /api/v2/vps" in result.content[0].text
+    assert "as list_vps lists them" in result.content[0].text
     assert fake.requests == []
 
 
@@ -236,7 +243,7 @@ async def test_without_a_key_every_call_explains_and_sends_nothing(fake: FakeHos
         result = await call(client, EXAMPLE_VPS_ID)
 
     assert result.is_error is True
-    assert result.structured_content["code"] == "missing_api_key"
+    assert problem_of(result)["code"] == "missing_api_key"
     text = result.content[0].text
     assert "HOSTUP_API_KEY" in text and "cloud.hostup.se/api-management" in text and "read:vm" in text
     assert fake.requests == []

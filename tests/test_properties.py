@@ -21,6 +21,7 @@ from hostup_mcp.hostup.ids import VPS_ID_PATTERN
 from hostup_mcp.hostup.retry import RetryPolicy
 from hostup_mcp.server import build_server
 from tests.fake_hostup import API_KEY, DOCUMENTED_200
+from tests.results import problem_of
 
 NO_RETRY = RetryPolicy(max_attempts=1)
 PROPERTY_SETTINGS = settings(
@@ -65,8 +66,7 @@ def assert_explained(result: CallToolResult) -> None:
     text = result.content[0].text
     assert "Error executing tool" not in text
     if result.is_error:
-        assert result.structured_content is not None
-        assert result.structured_content.get("code") or result.structured_content.get("status")
+        assert problem_of(result).get("code") or problem_of(result).get("status")
         assert "Next step:" in text
 
 
@@ -85,7 +85,7 @@ def test_any_string_as_vps_id_is_rejected_up_front_or_becomes_exactly_one_safe_p
         assert result.is_error is False
     else:
         assert recorder.paths == []
-        assert result.structured_content["code"] == "invalid_vps_id"
+        assert problem_of(result)["code"] == "invalid_vps_id"
 
 
 json_values = st.recursive(

@@ -8,6 +8,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from tests.fake_hostup import API_KEY, DOCUMENTED_200, EXAMPLE_VPS_ID, FakeHostUp, serve_http
+from tests.results import problem_of
 from tests.stdio_session import RawSession, console_script, server_env
 
 
@@ -30,7 +31,7 @@ async def test_installed_server_answers_over_stdio(base_url: str, mode: str):
     assert server_name == "hostup-mcp"
     assert [tool.name for tool in tools] == ["list_vps", "list_vps_iso_media", "get_job"]
     assert found.is_error is False and found.structured_content == DOCUMENTED_200
-    assert missing.is_error is True and missing.structured_content["status"] == 404
+    assert missing.is_error is True and problem_of(missing)["status"] == 404
 
 
 @pytest.mark.parametrize("protocol", ["2025-06-18", "2025-11-25"])
@@ -65,7 +66,7 @@ async def test_with_writes_enabled_a_mount_goes_through_real_http(base_url: str)
     async with Client(params) as client:
         names = [tool.name for tool in (await client.list_tools()).tools]
         mounted = await client.call_tool(
-            "mount_vps_iso", {"vps_id": EXAMPLE_VPS_ID, "iso_id": "iso_01hxa3b4c5d6e7f8g9h0j1k2m3"}
+            "mount_vps_iso", {"vps_id": EXAMPLE_VPS_ID, "iso_id": "iso_01hxa3b4c5d6e7f8g9h0j1k2m3", "device": "ide3"}
         )
 
     assert names[-4:] == ["mount_vps_iso", "unmount_vps_iso", "download_vps_iso", "delete_vps_iso"]

@@ -14,6 +14,7 @@ from mcp import Client, StdioServerParameters
 
 from hostup_mcp import __version__
 from tests.fake_hostup import API_KEY, DOCUMENTED_200, EXAMPLE_VPS_ID, FakeHostUp, serve_http
+from tests.results import problem_of
 from tests.scripted_server import ScriptedServer, Step
 from tests.stdio_session import RawSession, console_script, initialize, run_once, server_env
 
@@ -46,7 +47,7 @@ async def test_100_concurrent_calls_over_one_session_are_all_answered_correctly(
         if ids[index] == EXAMPLE_VPS_ID:
             assert result.structured_content == DOCUMENTED_200
         else:
-            assert result.structured_content["instance"] == f"/api/v2/vps/{ids[index]}/iso"
+            assert problem_of(result)["instance"] == f"/api/v2/vps/{ids[index]}/iso"
     assert elapsed < 10
 
 

@@ -65,11 +65,11 @@ async def test_tools_list_is_exactly_as_reviewed():
                         "VpsSummary": {
                             "properties": {
                                 "id": {"type": "string"},
-                                "name": {"type": ["string", "null"]},
-                                "primaryIp": {"type": ["string", "null"]},
-                                "serviceStatus": {"type": ["string", "null"]},
-                                "powerState": {"type": ["string", "null"]},
-                                "operatingSystem": {"type": ["object", "null"]},
+                                "name": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                                "primaryIp": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                                "serviceStatus": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                                "powerState": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                                "operatingSystem": {"anyOf": [{"type": "object"}, {"type": "null"}]},
                             },
                             "required": ["id"],
                             "type": "object",
@@ -77,7 +77,7 @@ async def test_tools_list_is_exactly_as_reviewed():
                     },
                     "properties": {
                         "data": {"items": {"$ref": "#/$defs/VpsSummary"}, "type": "array"},
-                        "nextCursor": {"type": ["string", "null"]},
+                        "nextCursor": {"anyOf": [{"type": "string"}, {"type": "null"}]},
                     },
                     "required": ["data"],
                     "type": "object",
@@ -112,17 +112,17 @@ async def test_tools_list_is_exactly_as_reviewed():
                         "ActionGate": {
                             "properties": {
                                 "allowed": {"type": "boolean"},
-                                "reason": {"type": ["string", "null"]},
-                                "code": {"type": ["string", "null"]},
+                                "reason": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                                "code": {"anyOf": [{"type": "string"}, {"type": "null"}]},
                             },
                             "required": ["allowed", "reason"],
                             "type": "object",
                         },
                         "CdromSlot": {
                             "properties": {
-                                "device": {"type": ["string", "null"]},
-                                "type": {"type": ["string", "null"]},
-                                "description": {"type": ["string", "null"]},
+                                "device": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                                "type": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                                "description": {"anyOf": [{"type": "string"}, {"type": "null"}]},
                                 "inUse": {"type": "boolean"},
                             },
                             "required": ["device", "type", "description", "inUse"],
@@ -139,18 +139,18 @@ async def test_tools_list_is_exactly_as_reviewed():
                         "IsoImage": {
                             "properties": {
                                 "id": {"type": "string"},
-                                "name": {"type": ["string", "null"]},
-                                "displayName": {"type": ["string", "null"]},
+                                "name": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                                "displayName": {"anyOf": [{"type": "string"}, {"type": "null"}]},
                                 "sizeGb": {"type": "number"},
-                                "format": {"type": ["string", "null"]},
+                                "format": {"anyOf": [{"type": "string"}, {"type": "null"}]},
                             },
                             "required": ["id", "name", "displayName", "sizeGb", "format"],
                             "type": "object",
                         },
                         "MountedMedia": {
                             "properties": {
-                                "device": {"type": ["string", "null"]},
-                                "isoId": {"type": ["string", "null"]},
+                                "device": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                                "isoId": {"anyOf": [{"type": "string"}, {"type": "null"}]},
                                 "mounted": {"type": "boolean"},
                                 "isCloudInit": {"type": "boolean"},
                             },
@@ -161,7 +161,7 @@ async def test_tools_list_is_exactly_as_reviewed():
                     "properties": {
                         "available": {"items": {"$ref": "#/$defs/IsoImage"}, "type": "array"},
                         "mounted": {"items": {"$ref": "#/$defs/MountedMedia"}, "type": "array"},
-                        "bootOrder": {"type": ["object", "null"]},
+                        "bootOrder": {"anyOf": [{"type": "object"}, {"type": "null"}]},
                         "availableDevices": {"items": {"$ref": "#/$defs/CdromSlot"}, "type": "array"},
                         "actions": {"$ref": "#/$defs/IsoActions"},
                     },
@@ -196,23 +196,23 @@ async def test_tools_list_is_exactly_as_reviewed():
                     "$defs": {
                         "Job": {
                             "properties": {
-                                "jobId": {"type": ["string", "null"]},
-                                "state": {"type": ["string", "null"]},
-                                "status": {"type": ["string", "null"]},
-                                "progress": {"type": ["number", "null"]},
-                                "progressMessage": {"type": ["string", "null"]},
-                                "isCompleted": {"type": ["boolean", "null"]},
-                                "isFailed": {"type": ["boolean", "null"]},
-                                "isRunning": {"type": ["boolean", "null"]},
-                                "isWaiting": {"type": ["boolean", "null"]},
+                                "jobId": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                                "state": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                                "status": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                                "progress": {"anyOf": [{"type": "number"}, {"type": "null"}]},
+                                "progressMessage": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                                "isCompleted": {"anyOf": [{"type": "boolean"}, {"type": "null"}]},
+                                "isFailed": {"anyOf": [{"type": "boolean"}, {"type": "null"}]},
+                                "isRunning": {"anyOf": [{"type": "boolean"}, {"type": "null"}]},
+                                "isWaiting": {"anyOf": [{"type": "boolean"}, {"type": "null"}]},
                             },
                             "type": "object",
                         }
                     },
                     "properties": {
-                        "success": {"type": ["boolean", "null"]},
-                        "timestamp": {"type": ["string", "null"]},
-                        "requestId": {"type": ["string", "null"]},
+                        "success": {"anyOf": [{"type": "boolean"}, {"type": "null"}]},
+                        "timestamp": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                        "requestId": {"anyOf": [{"type": "string"}, {"type": "null"}]},
                         "data": {"anyOf": [{"$ref": "#/$defs/Job"}, {"type": "null"}]},
                     },
                     "type": "object",
@@ -227,7 +227,7 @@ async def test_tools_list_is_exactly_as_reviewed():
             {
                 "name": "mount_vps_iso",
                 "title": "Mount ISO on VPS",
-                "description": "Mount an ISO image in a CD/DVD device of a HostUp VPS, e.g. to boot an installer. vps_id comes from list_vps; iso_id is available[].id from list_vps_iso_media. device (ide0-ide3) is optional: omit it to let HostUp choose, or pass a free slot from availableDevices[]. If actions.canMount is closed, returns HostUp's reason and code without trying. Changes the VPS's CD/DVD media, not its disks; afterwards call list_vps_iso_media for the canonical state and boot order. Needs the write:vm and write:storage scopes.",
+                "description": "Mount an ISO image in a CD/DVD device of a HostUp VPS, e.g. to boot an installer. vps_id comes from list_vps; iso_id is available[].id from list_vps_iso_media. device (ide0-ide3) is optional: omit it to let HostUp choose, or pass a free slot from availableDevices[]. If actions.canMount is closed, returns HostUp's reason and code without trying; if the ISO is already mounted, says where without mounting it again. Changes the VPS's CD/DVD media, not its disks; afterwards call list_vps_iso_media for the canonical state and boot order. Needs the write:vm and write:storage scopes.",
                 "inputSchema": {
                     "type": "object",
                     "properties": {
@@ -256,7 +256,10 @@ async def test_tools_list_is_exactly_as_reviewed():
                     "title": "mount_vps_isoArguments",
                 },
                 "outputSchema": {
-                    "properties": {"device": {"type": ["string", "null"]}, "isoId": {"type": ["string", "null"]}},
+                    "properties": {
+                        "device": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                        "isoId": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                    },
                     "type": "object",
                 },
                 "annotations": {
@@ -347,7 +350,7 @@ async def test_tools_list_is_exactly_as_reviewed():
                             "properties": {
                                 "status": {"type": "string"},
                                 "jobId": {"type": "string"},
-                                "pollUrl": {"type": ["string", "null"]},
+                                "pollUrl": {"anyOf": [{"type": "string"}, {"type": "null"}]},
                                 "result": {
                                     "anyOf": [{"additionalProperties": True, "type": "object"}, {"type": "null"}]
                                 },
@@ -370,7 +373,7 @@ async def test_tools_list_is_exactly_as_reviewed():
             {
                 "name": "delete_vps_iso",
                 "title": "Delete VPS ISO media",
-                "description": "Permanently delete an ISO image the user owns from their HostUp ISO library. volid is available[].id from list_vps_iso_media. Without confirm=true nothing is deleted: the result is a preview (which ISO, its name and size, whether it is mounted) to show the user; call again with confirm=true only after the user agrees. When the client supports it, the user is asked directly instead. Cannot be undone. Needs the write:vm and write:storage scopes.",
+                "description": "Permanently delete an ISO image the user owns from their HostUp ISO library. volid is available[].id from list_vps_iso_media. When the client can ask the user, the user is always asked to confirm, and confirm is ignored. Otherwise nothing is deleted without confirm=true: the result is a preview (which ISO, its name and size, whether it is mounted) to show the user; call again with confirm=true only after the user agrees. Cannot be undone. Needs the write:vm and write:storage scopes.",
                 "inputSchema": {
                     "type": "object",
                     "properties": {
@@ -390,7 +393,7 @@ async def test_tools_list_is_exactly_as_reviewed():
                         },
                         "confirm": {
                             "default": False,
-                            "description": "true only after the user agreed to this deletion.",
+                            "description": "true only after the user agreed; ignored when the client can ask the user itself.",
                             "title": "Confirm",
                             "type": "boolean",
                         },
@@ -403,34 +406,28 @@ async def test_tools_list_is_exactly_as_reviewed():
                         "IsoImage": {
                             "properties": {
                                 "id": {"type": "string"},
-                                "name": {"type": ["string", "null"]},
-                                "displayName": {"type": ["string", "null"]},
+                                "name": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                                "displayName": {"anyOf": [{"type": "string"}, {"type": "null"}]},
                                 "sizeGb": {"type": "number"},
-                                "format": {"type": ["string", "null"]},
+                                "format": {"anyOf": [{"type": "string"}, {"type": "null"}]},
                             },
                             "required": ["id", "name", "displayName", "sizeGb", "format"],
                             "type": "object",
                         }
                     },
-                    "description": "What delete_vps_iso did. HostUp's DELETE response is undocumented, so this is our own shape.",
                     "properties": {
-                        "deleted": {"title": "Deleted", "type": "boolean"},
-                        "volid": {"title": "Volid", "type": "string"},
-                        "iso": {"anyOf": [{"$ref": "#/$defs/IsoImage"}, {"type": "null"}], "default": None},
-                        "mounted_in": {
-                            "items": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-                            "title": "Mounted In",
-                            "type": "array",
+                        "deleted": {"type": "boolean"},
+                        "volid": {"type": "string"},
+                        "iso": {"anyOf": [{"$ref": "#/$defs/IsoImage"}, {"type": "null"}]},
+                        "mountedIn": {
+                            "anyOf": [
+                                {"items": {"anyOf": [{"type": "string"}, {"type": "null"}]}, "type": "array"},
+                                {"type": "null"},
+                            ]
                         },
-                        "response": {
-                            "anyOf": [{"additionalProperties": True, "type": "object"}, {"type": "null"}],
-                            "default": None,
-                            "description": "HostUp's response body, if any.",
-                            "title": "Response",
-                        },
+                        "response": {"anyOf": [{"additionalProperties": True, "type": "object"}, {"type": "null"}]},
                     },
-                    "required": ["deleted", "volid"],
-                    "title": "DeleteOutcome",
+                    "required": ["deleted", "volid", "iso", "mountedIn"],
                     "type": "object",
                 },
                 "annotations": {

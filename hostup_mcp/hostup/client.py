@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import anyio
 import httpx
@@ -18,14 +19,6 @@ from pydantic import BaseModel, ValidationError
 from hostup_mcp import __version__
 from hostup_mcp.config import Config
 from hostup_mcp.hostup import problems, tls
-from hostup_mcp.hostup.ids import (
-    check_download_url,
-    check_filename,
-    check_iso_id,
-    check_job_id,
-    check_primary_ip,
-    check_vps_id,
-)
 from hostup_mcp.hostup.models import (
     DeleteResult,
     JobEnvelope,
@@ -95,13 +88,12 @@ class HostUpClient:
     async def list_vps(
         self, *, limit: int | None = None, cursor: str | None = None, primary_ip: str | None = None
     ) -> VpsPage:
-        ip = check_primary_ip(primary_ip) if primary_ip is not None else None
-        params = {"limit": limit, "cursor": cursor, "primaryIp": ip}
+        params = {"limit": limit, "cursor": cursor, "primaryIp": primary_ip}
         query = {name: str(value) for name, value in params.items() if value is not None}
         return parse_body(VpsPage, await self._request("GET", "/api/v2/vps", query=query))
 
     async def mount_iso(self, vps_id: str, iso_id: str, device: str | None = None) -> MountResult:
-        body = {"isoId": check_iso_id(iso_id, "isoId")} | ({"device": device} if device else {})
+        body = {"isoId": iso_id} | ({"device": device} if device else {})
         return parse_body(MountResult, await self._request("POST", f"{vps_path(vps_id)}/iso/actions/mount", body=body))
 
     async def unmount_iso(self, vps_id: str, device: str | None = None) -> UnmountResult:
@@ -110,18 +102,18 @@ class HostUpClient:
         return parse_body(UnmountResult, await self._request("POST", path, body=body))
 
     async def download_iso(self, vps_id: str, url: str, filename: str, decompress: str | None) -> OperationResult:
-        body = {"url": check_download_url(url), "filename": check_filename(filename)}
+        body = {"url": url, "filename": filename}
         if decompress is not None:
             body["decompress"] = decompress
         path = f"{vps_path(vps_id)}/iso/actions/from-url"
         return parse_body(OperationResult, await self._request("POST", path, body=body))
 
     async def delete_iso(self, vps_id: str, volid: str) -> DeleteResult:
-        path = f"{vps_path(vps_id)}/iso/{check_iso_id(volid, 'volid')}"
+        path = f"{vps_path(vps_id)}/iso/{segment(volid)}"
         return parse_body(DeleteResult, await self._request("DELETE", path))
 
     async def get_job(self, job_id: str) -> JobEnvelope:
-        return parse_body(JobEnvelope, await self._request("GET", f"/api/jobs/{check_job_id(job_id)}"))
+        return parse_body(JobEnvelope, await self._request("GET", f"/api/jobs/{segment(job_id)}"))
 
     async def _request(
         self, method: str, path: str, *, query: dict[str, str] | None = None, body: dict[str, Any] | None = None
@@ -196,7 +188,13 @@ class HostUpClient:
 
 
 def vps_path(vps_id: str) -> str:
-    return f"/api/v2/vps/{check_vps_id(vps_id)}"
+    return f"/api/v2/vps/{segment(vps_id)}"
+
+
+def segment(value: str) -> str:
+    """One path segment, percent-encoded: the tools check ids before calling, and whatever a caller
+    passes can still never add a segment, a query or a fragment to the request."""
+    return quote(value, safe="")
 
 
 async def read_capped(response: httpx.Response, limit: int) -> bytes:

@@ -1,127 +1,124 @@
-"""Ids and other caller-supplied values, checked before they become part of a request."""
+"""HostUp's id formats and the rules for caller-supplied values, before they become part of a request.
+
+Each rule returns why a value is unusable (a phrase for a human), or None when it is fine. The tool
+layer turns those phrases into argument errors; nothing here knows about MCP tools.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from urllib.parse import urlsplit
-
-from hostup_mcp.hostup.problems import HostUpError, synthesized
 
 VPS_ID_PATTERN = r"^vps_[A-Za-z0-9]{1,64}$"
 ISO_ID_PATTERN = r"^iso_[A-Za-z0-9]{1,64}$"
 # job_… ids, and the legacy ids the jobs route also serves (e.g. start-17122-1768986364277).
 JOB_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$"
 ID_MAX_LENGTH = 68
+JOB_REFERENCE_MAX_LENGTH = 140
+URL_MAX_LENGTH = 2048
+FILENAME_MAX_LENGTH = 255
 VPS_ID_EXAMPLE = "vps_01hxa3b4c5d6e7f8g9h0j1k2m3"
 ISO_ID_EXAMPLE = "iso_01hxa3b4c5d6e7f8g9h0j1k2m3"
+JOB_ID_EXAMPLE = "job_01hxa3b4c5d6e7f8g9h0j1k2m3"
 JOB_POLL_PREFIX = "/api/jobs/"
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}\.?$")
 
 
-def invalid(code: str, title: str, detail: str) -> HostUpError:
-    return HostUpError(synthesized(code, title, detail))
+def is_vps_id(value: str) -> bool:
+    """Only ASCII letters and digits follow the prefix, so a valid id cannot add a path segment,
+    a query, a fragment or a header to a request."""
+    return re.fullmatch(VPS_ID_PATTERN, value) is not None
 
 
-def check_vps_id(value: str) -> str:
-    """Return `value` if it is a well-formed public VPS id, else raise HostUpError(invalid_vps_id).
-
-    Only ASCII letters and digits follow the prefix, so nothing the caller passes can add a path
-    segment, a query, a fragment or a header to the request.
-    """
-    if re.fullmatch(VPS_ID_PATTERN, value):
-        return value
-    raise invalid(
-        "invalid_vps_id",
-        "Not a HostUp VPS id",
-        f"{describe(value)} is not a public VPS id. Expected the form {VPS_ID_EXAMPLE}: 'vps_' followed by letters "
-        f"and digits, as listed by the list_vps tool (HostUp's GET /api/v2/vps data[].id).{vps_hint(value)} "
-        "Never guess or construct the id.",
-    )
+def is_iso_id(value: str) -> bool:
+    return re.fullmatch(ISO_ID_PATTERN, value) is not None
 
 
-def check_iso_id(value: str, field: str) -> str:
-    if re.fullmatch(ISO_ID_PATTERN, value):
-        return value
-    raise invalid(
-        "invalid_iso_id",
-        "Not a HostUp ISO id",
-        f"{describe(value)} is not an ISO id for {field}. Expected the form {ISO_ID_EXAMPLE}, exactly as listed in "
-        "available[].id by the list_vps_iso_media tool.",
-    )
-
-
-def check_job_id(value: str) -> str:
-    """A job id, or the operation's pollUrl (/api/jobs/<id>) reduced to its id."""
+def job_id_from(value: str) -> str | None:
+    """The job id in a job id or an operation's pollUrl (/api/jobs/<id>), or None."""
     job_id = value.removeprefix(JOB_POLL_PREFIX)
-    if re.fullmatch(JOB_ID_PATTERN, job_id):
-        return job_id
-    raise invalid(
-        "invalid_job_id",
-        "Not a HostUp job id",
-        f"{describe(value)} is not a job id. Pass operation.jobId (e.g. job_01hxa3b4c5d6e7f8g9h0j1k2m3) or "
-        "operation.pollUrl (/api/jobs/…) exactly as download_vps_iso returned it.",
-    )
+    return job_id if re.fullmatch(JOB_ID_PATTERN, job_id) else None
 
 
-def check_primary_ip(value: str) -> str:
+def looks_like_ip(value: str) -> bool:
     try:
-        return str(ipaddress.ip_address(value.strip()))
+        ipaddress.ip_address(value.strip())
     except ValueError:
-        raise invalid(
-            "invalid_ip",
-            "Not an IP address",
-            f"{describe(value)} is not an IPv4 or IPv6 address; primary_ip must be the VPS's exact primary IP.",
-        ) from None
+        return False
+    return True
 
 
-def check_download_url(value: str) -> str:
-    parts = urlsplit(value)
-    if (
-        parts.scheme in ("http", "https")
-        and parts.hostname
-        and len(value) <= 2048
-        and not any(char.isspace() or ord(char) < 0x20 or ord(char) == 0x7F for char in value)
-    ):
-        return value
-    raise invalid(
-        "invalid_url",
-        "Not a downloadable URL",
-        f"{describe(value)} is not an http:// or https:// URL of at most 2048 characters without spaces. HostUp "
-        "downloads the file itself; the URL must be public and must not redirect.",
-    )
+def looks_like_hostname(value: str) -> bool:
+    return _HOSTNAME.fullmatch(value.strip()) is not None
 
 
-def check_filename(value: str) -> str:
-    if (
-        0 < len(value) <= 255
-        and value not in (".", "..")
-        and not any(char in "/\\" or not char.isprintable() for char in value)
-    ):
-        return value
-    raise invalid(
-        "invalid_filename",
-        "Not a usable file name",
-        f"{describe(value)} cannot be a file name: use 1-255 printable characters without / or \\, "
-        "e.g. ubuntu-24.04-live-server-amd64.iso.",
-    )
-
-
-def describe(value: str) -> str:
-    if not value.strip():
-        return "An empty value"
-    shown = value if len(value) <= 40 else value[:40] + "…"
-    return f"The value {shown!r}"
-
-
-def vps_hint(value: str) -> str:
-    candidate = value.strip()
+def ip_problem(value: str) -> str | None:
+    """An IP address as HostUp lists it: IPv4 or IPv6, without a zone id or surrounding spaces."""
+    if "%" in value:
+        return "has a zone id (%…), which a VPS's primary IP never has"
     try:
-        ipaddress.ip_address(candidate)
+        ipaddress.ip_address(value)
     except ValueError:
-        pass
-    else:
-        return f" It looks like an IP address: call list_vps with primary_ip={candidate} to get the VPS id."
-    if _HOSTNAME.fullmatch(candidate):
-        return " It looks like a hostname: call list_vps and pick the VPS by its name or primary IP."
-    return ""
+        return "is not an IPv4 or IPv6 address"
+    return None
+
+
+def download_url_problem(value: str) -> str | None:
+    """Why HostUp should not be asked to download from `value`, or None.
+
+    HostUp fetches the URL from inside its own network, so a URL naming a loopback, private,
+    link-local or otherwise non-public address literally (in any of the forms an HTTP client
+    accepts for IPv4, such as 2130706433 or 0x7f.1) or `localhost` is refused before it is sent.
+    A hostname is not resolved: its address here says nothing reliable about HostUp's view.
+    """
+    if len(value) > URL_MAX_LENGTH:
+        return f"is longer than {URL_MAX_LENGTH} characters"
+    if any(char.isspace() or ord(char) < 0x20 or ord(char) == 0x7F for char in value):
+        return "contains spaces or control characters"
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        return "is not a well-formed URL"
+    if parts.scheme not in ("http", "https"):
+        return "is not an http:// or https:// URL"
+    if not host:
+        return "has no host name"
+    if parts.username is not None or parts.password is not None:
+        return "contains a user name or password, which would be handed to HostUp's downloader"
+    name = host.rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return "points at localhost"
+    address = literal_address(host)
+    if address is not None and (not address.is_global or address.is_multicast):
+        return f"points at {address}, which is not a public internet address"
+    return None
+
+
+def literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host name spells literally, or None for a real name."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        try:
+            # inet_aton accepts the legacy IPv4 spellings (127.1, 0x7f.0.0.1, 2130706433) that URL
+            # parsers in many HTTP clients also accept.
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def filename_problem(value: str) -> str | None:
+    if not 0 < len(value) <= FILENAME_MAX_LENGTH:
+        return f"must be 1 to {FILENAME_MAX_LENGTH} characters long"
+    if value in (".", ".."):
+        return "cannot be . or .."
+    if any(char in "/\\" or not char.isprintable() for char in value):
+        return "contains / or \\ or a non-printable character"
+    return None

@@ -14,14 +14,16 @@ from pydantic.alias_generators import to_camel
 
 # The reference types these only as "object, null"; their members are known from examples alone. They are
 # validated as models, but advertised exactly as documented, which also keeps the outputSchema small.
-OBJECT_OR_NULL = WithJsonSchema({"type": ["object", "null"]})
+OBJECT_OR_NULL = WithJsonSchema({"anyOf": [{"type": "object"}, {"type": "null"}]})
 
 
 def compact_schema(schema: dict[str, Any]) -> None:
     """Shrink the generated outputSchema, which every client sends to the model with each tools/list.
 
-    Titles and descriptions repeat what the tool description says, `anyOf [T, null]` is spelled as a
-    type list, and JSON Schema already allows additional properties, so none of that is lost.
+    Titles and descriptions repeat what the tool description says, a `null` default says nothing an
+    optional field does not, and JSON Schema already allows additional properties, so none of that is
+    lost. Nullable types stay `anyOf` branches with one `type` each: a `"type": [T, "null"]` list is
+    rejected or dropped by single-type dialects (Gemini's OpenAPI subset), as Inspector's --strict warns.
     """
     for key in ("title", "description", "additionalProperties"):
         schema.pop(key, None)
@@ -29,12 +31,6 @@ def compact_schema(schema: dict[str, Any]) -> None:
         prop.pop("title", None)
         if prop.get("default", ...) is None:
             del prop["default"]
-        variants = prop.get("anyOf", [])
-        if len(variants) == 2 and {"type": "null"} in variants:
-            (other,) = (variant for variant in variants if variant != {"type": "null"})
-            if set(other) == {"type"}:
-                del prop["anyOf"]
-                prop["type"] = [other["type"], "null"]
 
 
 class HostUpModel(BaseModel):

@@ -16,6 +16,7 @@ import httpx
 
 EXAMPLE_VPS_ID = "vps_01hxa3b4c5d6e7f8g9h0j1k2m3"
 EXAMPLE_ISO_ID = "iso_01hxa3b4c5d6e7f8g9h0j1k2m3"
+EXAMPLE_JOB_ID = "job_01hxa3b4c5d6e7f8g9h0j1k2m3"
 REQUEST_ID = "req_01hxa3b4c5d6e7f8g9h0j1k2m3"
 TIMESTAMP = "2026-04-27T12:34:56.000Z"
 
@@ -164,7 +165,10 @@ class Sandbox:
 
     def __init__(self) -> None:
         self.iso_media = {vps_id: copy.deepcopy(media) for vps_id, (_, media) in SANDBOX_VPS.items()}
-        self.jobs: dict[str, dict[str, Any]] = {}
+        # The job of get_job's documented example id, already finished, so the example works in the demo.
+        self.jobs: dict[str, dict[str, Any]] = {
+            EXAMPLE_JOB_ID: {"vps": EXAMPLE_VPS_ID, "filename": None, "polls": 2, "added": True, "number": 0}
+        }
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
@@ -185,7 +189,7 @@ class Sandbox:
             case "POST", "mount":
                 return self.mount(vps_id, body, path)
             case "POST", "unmount":
-                return self.unmount(vps_id, body)
+                return self.unmount(vps_id, body, path)
             case "POST", "from-url":
                 return self.download(vps_id, body, path)
             case "DELETE", "delete":
@@ -219,18 +223,23 @@ class Sandbox:
         iso_id = body.get("isoId")
         if iso_id not in {image["id"] for image in media["available"]}:
             return invalid_field(path, "/isoId", "`isoId` must be one of available[].id.")
+        holding = [item["device"] for item in media["mounted"] if item["isoId"] == iso_id and item["mounted"]]
+        if holding and body.get("device") in (None, *holding):  # mounting is idempotent
+            return httpx.Response(200, json={"device": holding[0], "isoId": iso_id})
         free = [slot["device"] for slot in media["availableDevices"] if not slot["inUse"]]
         device = body.get("device") or (free[0] if free else None)
         if device is None or device not in [slot["device"] for slot in media["availableDevices"]]:
             return invalid_field(path, "/device", "No free CD/DVD device; unmount one first.")
-        self.unmount(vps_id, {"device": device})
+        media["mounted"] = [item for item in media["mounted"] if item["device"] != device]
         media["mounted"].append({"device": device, "isoId": iso_id, "mounted": True, "isCloudInit": False})
         set_in_use(media, device, in_use=True)
         return httpx.Response(200, json={"device": device, "isoId": iso_id})
 
-    def unmount(self, vps_id: str, body: dict[str, Any]) -> httpx.Response:
+    def unmount(self, vps_id: str, body: dict[str, Any], path: str) -> httpx.Response:
         media = self.iso_media[vps_id]
         device = body.get("device") or "ide2"
+        if not any(item["device"] == device and item["isoId"] for item in media["mounted"]):
+            return invalid_field(path, "/device", f"No ISO is mounted in {device}.")
         media["mounted"] = [item for item in media["mounted"] if item["device"] != device]
         set_in_use(media, device, in_use=False)
         return httpx.Response(200, json={"device": device})
@@ -245,8 +254,9 @@ class Sandbox:
         if any(image["name"] == body.get("filename") for image in media["available"]):
             operation = {"status": "completed", "jobId": f"job_{len(self.jobs):026d}", "pollUrl": None}
             return httpx.Response(200, json={"operation": operation})
-        job_id = f"job_sandbox{len(self.jobs) + 1:017d}"
-        self.jobs[job_id] = {"vps": vps_id, "filename": body["filename"], "polls": 0}
+        number = len(self.jobs)
+        job_id = f"job_sandbox{number:017d}"
+        self.jobs[job_id] = {"vps": vps_id, "filename": body["filename"], "polls": 0, "number": number}
         operation = {"status": "queued", "jobId": job_id, "pollUrl": f"/api/jobs/{job_id}", "result": None}
         return httpx.Response(202, json={"operation": operation})
 
@@ -267,7 +277,7 @@ class Sandbox:
         done = job["polls"] >= 2
         if done and not job.get("added"):
             job["added"] = True
-            iso_id = f"iso_sandbox{len(self.jobs):017d}"
+            iso_id = f"iso_sandbox{job['number']:017d}"  # one ISO per job, whatever else finished
             self.iso_media[job["vps"]]["available"].append(
                 {"id": iso_id, "name": job["filename"], "displayName": None, "sizeGb": 2.1, "format": "iso"}
             )
@@ -295,7 +305,8 @@ class Sandbox:
             return problem_response(404, path)
         media["available"] = [image for image in media["available"] if image["id"] != volid]
         for item in [item for item in media["mounted"] if item["isoId"] == volid]:
-            self.unmount(vps_id, {"device": item["device"]})
+            media["mounted"].remove(item)
+            set_in_use(media, item["device"], in_use=False)
         return httpx.Response(204)
 
     def transport(self) -> httpx.MockTransport:

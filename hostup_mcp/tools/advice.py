@@ -19,6 +19,9 @@ LOCAL_NEXT_STEPS = {
     "invalid_job_id": "pass operation.jobId or operation.pollUrl exactly as download_vps_iso returned it.",
     "invalid_ip": "pass the VPS's primary IP address exactly, e.g. 192.0.2.10, or omit primary_ip.",
     "invalid_url": "ask the user for a public http(s) URL of the ISO file that does not redirect.",
+    "invalid_arguments": "correct the arguments listed above (the tool's inputSchema says what each takes) and "
+    "call again.",
+    "unusable_answer": "ask the user in the chat whether to go ahead before calling again.",
     "invalid_filename": "choose a plain file name such as ubuntu-24.04-live-server-amd64.iso and call again.",
     "iso_not_found": "call list_vps_iso_media for this VPS and use an id from available[].id exactly.",
     "action_blocked": (
@@ -64,7 +67,8 @@ def render_problem(problem: Problem, call: Call) -> str:
 
 def render_field_errors(errors: Sequence[Any]) -> list[str]:
     shown = [
-        f"- {clean(error.pointer)}: {clean(error.detail)}" + (f" ({clean(error.code)})" if error.code else "")
+        f"- {clean(error.pointer)}: {clean(error.detail, MAX_DETAIL_CHARS)}"
+        + (f" ({clean(error.code)})" if error.code else "")
         for error in errors[:MAX_FIELD_ERRORS]
     ]
     if len(errors) > MAX_FIELD_ERRORS:

@@ -10,25 +10,16 @@ from pydantic import Field
 
 from hostup_mcp.config import Config
 from hostup_mcp.hostup.client import HostUpClient
-from hostup_mcp.hostup.ids import ID_MAX_LENGTH, VPS_ID_EXAMPLE, VPS_ID_PATTERN
 from hostup_mcp.hostup.models import JobEnvelope, VpsIsoMedia, VpsPage
 from hostup_mcp.hostup.problems import HostUpError
 from hostup_mcp.tools.advice import Call
+from hostup_mcp.tools.arguments import JobReference, PrimaryIp, VpsId
 from hostup_mcp.tools.registry import ToolRegistry
 from hostup_mcp.tools.render import render_iso_media, render_job, render_vps_page
 from hostup_mcp.tools.results import outcome, problem_result
 
 READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 READ_VM = ("read:vm",)
-
-VpsId = Annotated[
-    str,
-    Field(
-        description=f"Public VPS id from list_vps (data[].id), e.g. {VPS_ID_EXAMPLE}. Never an IP or hostname.",
-        # Advertised for clients, enforced in ids.check_vps_id so the model gets a useful message, not pydantic's.
-        json_schema_extra={"pattern": VPS_ID_PATTERN, "maxLength": ID_MAX_LENGTH},
-    ),
-]
 
 LIST_VPS = """\
 List the user's HostUp VPS with their public ids. Call it first: the other tools need a vps_id from here \
@@ -59,7 +50,7 @@ def register_read_tools(tools: ToolRegistry, config: Config) -> None:
     async def list_vps(
         ctx: Context[HostUpClient],
         primary_ip: Annotated[
-            str | None, Field(description="Exact primary IP address of the VPS to find, e.g. 192.0.2.10.")
+            PrimaryIp | None, Field(description="Exact primary IP address of the VPS to find, e.g. 192.0.2.10.")
         ] = None,
         limit: Annotated[int | None, Field(ge=1, le=100, description="Page size, 1-100.")] = None,
         cursor: Annotated[
@@ -86,11 +77,8 @@ def register_read_tools(tools: ToolRegistry, config: Config) -> None:
     @tools.tool(name="get_job", title="Get job status", description=GET_JOB, annotations=READ)
     async def get_job(
         job_id: Annotated[
-            str,
-            Field(
-                description="operation.jobId (e.g. job_01hxa3b4c5d6e7f8g9h0j1k2m3) or operation.pollUrl.",
-                json_schema_extra={"maxLength": 140},
-            ),
+            JobReference,
+            Field(description="operation.jobId (e.g. job_01hxa3b4c5d6e7f8g9h0j1k2m3) or operation.pollUrl."),
         ],
         ctx: Context[HostUpClient],
     ) -> Annotated[CallToolResult, JobEnvelope]:

@@ -16,12 +16,14 @@ from hostup_mcp.hostup.models import (
     VpsPage,
     VpsSummary,
 )
-from hostup_mcp.tools.text import clean, extras, quoted
+from hostup_mcp.tools.text import ABSENT, clean, extras, quoted
 
 
 def render_iso_media(media: VpsIsoMedia) -> str:
     # The caller knows which VPS it asked about; the id is not repeated, to keep the text small.
-    lines = [f"ISOs (id, display name, file, GB, format):{extras(media)}"]
+    absent = any(None in (image.name, image.display_name, image.format) for image in media.available)
+    legend = f"; {ABSENT} = none" if absent else ""  # only when needed: the common case stays small
+    lines = [f"ISOs (id, display name, file, GB, format{legend}):{extras(media)}"]
     lines += [render_image(image) for image in media.available] or ["none"]
     lines.append("mounted: " + (", ".join(render_mounted(item) for item in media.mounted) or "none"))
     lines.append("boot: " + render_boot_order(media.boot_order))
@@ -42,34 +44,47 @@ def render_image(image: IsoImage) -> str:
 
 
 def render_mounted(item: MountedMedia) -> str:
-    flags = ([] if item.mounted else ["not mounted"]) + (["cloud-init drive"] if item.is_cloud_init else [])
+    """`ide2=iso_…`; absent values in words (the cloud-init drive usually holds no ISO)."""
+    content = clean(item.iso_id) if item.iso_id is not None else "cloud-init drive" if item.is_cloud_init else "no ISO"
+    flags = [] if item.device is not None else ["no device given"]
+    flags += [] if item.mounted else ["not mounted"]
+    flags += ["cloud-init drive"] if item.is_cloud_init and item.iso_id is not None else []
     state = f" ({', '.join(flags)})" if flags else ""
-    return f"{quoted(item.device)}={quoted(item.iso_id)}{state}{extras(item)}"
+    subject = f"{quoted(item.device)}={content}" if item.device is not None else content
+    return f"{subject}{state}{extras(item)}"
 
 
 def render_boot_order(boot_order: BootOrder | None) -> str:
     if boot_order is None:
-        return "null (not reported)"
-    order = " > ".join(quoted(device) for device in boot_order.order) if boot_order.order is not None else "null"
+        return "not reported"
+    order = (
+        " > ".join(quoted(device) for device in boot_order.order)
+        if boot_order.order is not None
+        else "order not reported"
+    )
     bootable = boot_order.available_devices
     names = boot_order.devices
     parts = []
     if bootable is None or names != {device.id: device.name for device in bootable}:
         # Shown separately only when the name map says something the device list does not.
         parts.append(
-            "names: "
-            + (", ".join(f"{quoted(k)}={quoted(v)}" for k, v in names.items()) if names is not None else "null")
+            "names: " + ", ".join(f"{quoted(k)}={quoted(v)}" for k, v in names.items())
+            if names is not None
+            else "names not reported"
         )
     if bootable is not None:
         parts.append(", ".join(f"{quoted(d.id)} {quoted(d.name)} {quoted(d.type)}{extras(d)}" for d in bootable))
     else:
-        parts.append("bootable devices: null")
+        parts.append("bootable devices not reported")
     return f"{order} ({'; '.join(parts)}){extras(boot_order)}"
 
 
 def render_slot(slot: CdromSlot) -> str:
     usage = "in use" if slot.in_use else "free"
-    return f"{quoted(slot.device)} {quoted(slot.description)} {quoted(slot.type)} {usage}{extras(slot)}"
+    device = quoted(slot.device) if slot.device is not None else "(no device name)"
+    description = quoted(slot.description) if slot.description is not None else "(no description)"
+    kind = quoted(slot.type) if slot.type is not None else "(no type)"
+    return f"{device} {description} {kind} {usage}{extras(slot)}"
 
 
 def render_gate(gate: ActionGate) -> str:
@@ -84,7 +99,10 @@ def render_vps_page(page: VpsPage) -> str:
         lines = ["No VPS found."]
     else:
         # Billing, resources and the like stay in the structured content: this list is for picking an id.
-        lines = [f"VPS ({len(page.data)}): id, name, primary IP, service status, power state, OS (more in the JSON)"]
+        lines = [
+            f"VPS ({len(page.data)}): id, name, primary IP, service status, power state, OS ({ABSENT} = none; more "
+            "in the JSON)"
+        ]
         lines += [render_vps(vps) for vps in page.data]
     if page.next_cursor is not None:
         lines.append(f"More VPS exist: call list_vps again with cursor={quoted(page.next_cursor)}.")
@@ -117,6 +135,8 @@ def render_operation(result: OperationResult) -> str:
 
 
 def render_job(job_id: str, job: Job | None) -> str:
+    """One line: one word for the state (HostUp's own state/status/is* words stay in the structured
+    content), progress, message, other fields; then what to do next."""
     if job is None:
         return f"job {clean(job_id)}: HostUp returned no job data."
     extra = dict(job.model_extra or {})
@@ -129,7 +149,6 @@ def render_job(job_id: str, job: Job | None) -> str:
         f"job {clean(job.job_id or job_id)}: {state}",
         f"{percent:g}%" if isinstance(percent, int | float) else "",
         f"({clean(message)})" if message else "",
-        f"status={clean(job.status)}" if job.status and job.status != state else "",
         *(
             f"{key}={clean(json.dumps(value, ensure_ascii=False), 300)}"
             for key, value in extra.items()

@@ -1,4 +1,10 @@
-"""Building tool results: text for the model, structured content for programs, demo marking."""
+"""Building tool results: text for the model, structured content for programs, demo marking.
+
+An error result carries no `structuredContent`: strict clients (the TypeScript SDK, MCP Inspector)
+validate it against the tool's outputSchema even on errors and throw, so the model would never see the
+error. Its problem document travels in `_meta` under PROBLEM_META_KEY instead, and the text carries
+every field of it that a model needs.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +17,24 @@ from hostup_mcp.hostup.problems import Problem
 from hostup_mcp.tools.advice import Call, render_problem
 
 DEMO_NOTICE = "DEMO DATA from the hostup-mcp sandbox (--demo), not the user's real HostUp servers."
+PROBLEM_META_KEY = "io.github.hostup-mcp/problem"
 
 
-def outcome(config: Config, text: str, structured: dict[str, Any], *, error: bool = False) -> CallToolResult:
-    """A tool result; in demo mode both the text and the structured content say it is sandbox data."""
+def outcome(config: Config, text: str, structured: dict[str, Any]) -> CallToolResult:
+    """A successful result; in demo mode both the text and the structured content say it is sandbox data."""
     if config.demo:
-        text = f"{DEMO_NOTICE}\n{text}"
         structured = {**structured, "demo": True}
-    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured, is_error=error)
+    return CallToolResult(content=[TextContent(type="text", text=marked(config, text))], structured_content=structured)
 
 
 def problem_result(config: Config, problem: Problem, call: Call) -> CallToolResult:
-    return outcome(config, render_problem(problem, call), problem.to_structured(), error=True)
+    document = problem.to_structured() | ({"demo": True} if config.demo else {})
+    return CallToolResult(
+        content=[TextContent(type="text", text=marked(config, render_problem(problem, call)))],
+        is_error=True,
+        _meta={PROBLEM_META_KEY: document},
+    )
+
+
+def marked(config: Config, text: str) -> str:
+    return f"{DEMO_NOTICE}\n{text}" if config.demo else text

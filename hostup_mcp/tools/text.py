@@ -17,6 +17,7 @@ MAX_FIELD_CHARS = 200
 MAX_DETAIL_CHARS = 600
 UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp", "Cn"})
 NEEDS_QUOTES = re.compile(r'[\s"=,;()]')
+ABSENT = "-"  # a null in a column; the column headers say so
 
 
 def clean(value: object, limit: int = MAX_FIELD_CHARS) -> str:
@@ -32,11 +33,14 @@ def clean(value: object, limit: int = MAX_FIELD_CHARS) -> str:
 
 
 def quoted(value: str | None) -> str:
-    """A value that may contain spaces, quoted only when it must be, so list columns stay readable."""
+    """A column value that may contain spaces, quoted only when it must be, so list columns stay readable.
+
+    An absent value (null) is ABSENT; a string that reads like ABSENT is quoted, so the two never mix.
+    """
     if value is None:
-        return "null"
+        return ABSENT
     text = clean(value)
-    if not text or text == "null" or NEEDS_QUOTES.search(text):
+    if not text or text == ABSENT or NEEDS_QUOTES.search(text):
         return '"' + text.replace('"', '\\"') + '"'
     return text
 

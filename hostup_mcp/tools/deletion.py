@@ -1,0 +1,122 @@
+"""Deleting an ISO safely: the preview, the question a person answers, and what the answer means."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp.server.elicitation import ElicitationResult
+from mcp.server.mcpserver import Context
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
+
+from hostup_mcp.hostup.models import HostUpModel, IsoImage, VpsIsoMedia
+from hostup_mcp.tools.text import clean
+
+NOT_AGAIN = "Do not call delete_vps_iso for this ISO again unless the user asks."
+
+
+class DeleteOutcome(HostUpModel):
+    """What delete_vps_iso did or would do. HostUp's DELETE response is undocumented, so this is our own shape:
+    `mountedIn` is null (and `iso` too) when the key may not read the VPS's ISO state."""
+
+    deleted: bool
+    volid: str
+    iso: IsoImage | None
+    mounted_in: list[str | None] | None
+    response: dict[str, Any] | None = None
+
+
+class ConfirmDeletion(BaseModel):
+    """The form a person sees; only a ticked box (the JSON value true) deletes."""
+
+    model_config = ConfigDict(title="Delete ISO permanently")
+
+    confirm: StrictBool = Field(title="Yes, delete it permanently", description="This cannot be undone.")
+
+
+class NotAsked(BaseModel):
+    """The resolver's answer when the person was not asked: the client cannot ask, or HostUp failed first."""
+
+
+def can_ask(ctx: Context[Any]) -> bool:
+    """Whether the client can show a form to a person (a bare `elicitation: {}` means form)."""
+    capabilities = ctx.client_capabilities
+    elicitation = capabilities.elicitation if capabilities is not None else None
+    return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
+
+
+def preview_deletion(volid: str, state: VpsIsoMedia | None) -> DeleteOutcome | None:
+    """What deleting `volid` would remove; None when the VPS has no such ISO. With no readable state
+    (`None`), what it is and where it is mounted are unknown."""
+    if state is None:
+        return DeleteOutcome(deleted=False, volid=volid, iso=None, mounted_in=None)
+    iso = next((image for image in state.available if image.id == volid), None)
+    mounted_in = [item.device for item in state.mounted if item.iso_id == volid and item.mounted]
+    if iso is None and not mounted_in:
+        return None
+    return DeleteOutcome(deleted=False, volid=volid, iso=iso, mounted_in=mounted_in)
+
+
+def describe_iso(preview: DeleteOutcome) -> str:
+    """The ISO as a person knows it: its display name, then its file, size and id."""
+    iso = preview.iso
+    if iso is None:
+        return f"the ISO {clean(preview.volid)}"
+    label = iso.display_name or iso.name
+    facts = [f"file {clean(iso.name)}"] if iso.name and iso.name != label else []
+    facts += [f"{iso.size_gb:g} GB", f"id {clean(iso.id)}"]
+    named = f'"{clean(label)}"' if label else "an ISO without a name"
+    return f"{named} ({', '.join(facts)})"
+
+
+def describe_mounts(vps_id: str, preview: DeleteOutcome) -> str:
+    if preview.mounted_in is None:
+        return "Whether it is mounted could not be read."
+    if not preview.mounted_in:
+        return "It is not mounted."
+    slots = ", ".join(clean(device) if device else "a CD/DVD slot HostUp did not name" for device in preview.mounted_in)
+    return f"It is mounted in {slots} on {vps_id}: that VPS loses the disc."
+
+
+def confirmation_question(vps_id: str, preview: DeleteOutcome, *, demo: bool) -> str:
+    """The question shown to a person: no tool names, no nulls, and the sandbox says it is one."""
+    sandbox = "[Demo sandbox: nothing real is deleted] " if demo else ""
+    return (
+        f"{sandbox}Permanently delete {describe_iso(preview)} from the HostUp ISO library of VPS {vps_id}? "
+        f"{describe_mounts(vps_id, preview)} This cannot be undone."
+    )
+
+
+def preview_text(vps_id: str, preview: DeleteOutcome) -> str:
+    return (
+        f"PREVIEW — nothing was deleted. Deleting would permanently remove {describe_iso(preview)} from the "
+        f"ISO library. {describe_mounts(vps_id, preview)}\n"
+        "Show this to the user; call again with confirm=true only if they agree."
+    )
+
+
+def decision_text(answer: ElicitationResult[Any]) -> tuple[bool, str | None]:
+    """Whether the person agreed, and when not, what to tell the model."""
+    if answer.action == "accept" and isinstance(answer.data, NotAsked):
+        return False, "Nothing was deleted: the user could not be asked just now. Call again to ask them."
+    if answer.action == "accept":
+        if isinstance(answer.data, ConfirmDeletion) and answer.data.confirm is True:
+            return True, None
+        return False, f"The user did not tick the confirmation: nothing was deleted. {NOT_AGAIN}"
+    if answer.action == "decline":
+        return False, f"The user declined: nothing was deleted. {NOT_AGAIN}"
+    return False, (
+        "The user dismissed the confirmation without answering: nothing was deleted. Ask the user whether to "
+        "delete this ISO before calling again."
+    )
+
+
+def deleted_text(vps_id: str, done: DeleteOutcome) -> str:
+    mounted = (
+        f" It was mounted in {', '.join(clean(device) for device in done.mounted_in if device)}; check that slot."
+        if done.mounted_in
+        else ""
+    )
+    return (
+        f"Deleted {describe_iso(done)} from the ISO library of {vps_id}'s owner.{mounted} "
+        "Call list_vps_iso_media to confirm."
+    )
