@@ -17,6 +17,7 @@ from mcp import Client, StdioServerParameters
 
 from hostup_mcp import __version__
 from hostup_mcp.hostup.sandbox import DOCUMENTED_ISO_MEDIA, EXAMPLE_VPS_ID
+from tests.other_clients import node_bin, require
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = json.loads((ROOT / "manifest.json").read_text())
@@ -42,19 +43,23 @@ def network_env() -> dict[str, str]:
 
 def required_tool(name: str) -> str:
     found = shutil.which(name)
-    if found is None:
-        if os.environ.get("HOSTUP_REQUIRE_MCPB"):
-            pytest.fail(f"{name} is required here (HOSTUP_REQUIRE_MCPB) but not on PATH")
-        pytest.skip(f"{name} is not installed")
+    require(name, found is not None)
+    assert found is not None
     return found
 
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundle built by the documented script, unpacked as a host would."""
-    required_tool("mcpb")
+    mcpb = Path(node_bin("mcpb"))
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run(["bash", str(ROOT / "scripts" / "pack-bundle.sh"), str(out)], check=True, capture_output=True)
+    path = f"{mcpb.parent}{os.pathsep}{os.environ['PATH']}"  # the script runs mcpb from PATH
+    subprocess.run(
+        ["bash", str(ROOT / "scripts" / "pack-bundle.sh"), str(out)],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "PATH": path},
+    )
     (packed,) = out.glob("*.mcpb")
     assert packed.name == f"hostup-mcp-{__version__}.mcpb"
     assert packed.stat().st_size < 200_000

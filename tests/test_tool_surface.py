@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import tomllib
 from pathlib import Path
@@ -17,6 +15,7 @@ from mcp import Client
 from hostup_mcp import __version__
 from hostup_mcp.config import Config
 from hostup_mcp.server import build_server
+from tests.other_clients import node_bin
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.anyio
@@ -465,14 +464,8 @@ def test_manifest_passes_the_key_only_as_a_sensitive_user_setting():
 
 
 def test_manifest_is_valid_for_mcpb():
-    mcpb = shutil.which("mcpb")
-    if mcpb is None:
-        if os.environ.get("HOSTUP_REQUIRE_MCPB"):
-            pytest.fail("mcpb is required here (HOSTUP_REQUIRE_MCPB) but not on PATH")
-        pytest.skip("mcpb (npm @anthropic-ai/mcpb) is not installed")
-
     result = subprocess.run(
-        [mcpb, "validate", str(ROOT / "manifest.json")], capture_output=True, text=True, check=False
+        [node_bin("mcpb"), "validate", str(ROOT / "manifest.json")], capture_output=True, text=True, check=False
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
