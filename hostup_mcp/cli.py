@@ -62,12 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        config = Config.from_env(os.environ)
+        config = Config.from_env(os.environ, demo=args.demo)
     except ConfigError as exc:
         print(f"hostup-mcp: configuration error: {exc}", file=sys.stderr)
         return 2
-    if args.demo:
-        config = config.as_demo()
     if args.enable_writes:
         config = replace(config, enable_writes=True)
     configure_logging(config)

@@ -8,7 +8,9 @@ from typing import TextIO
 
 from hostup_mcp.config import Config
 from hostup_mcp.hostup.client import HostUpClient
-from hostup_mcp.hostup.problems import API_KEYS_PAGE, HostUpError, Problem
+from hostup_mcp.hostup.failures import Failure, HostUpError
+from hostup_mcp.hostup.problems import API_KEYS_PAGE
+from hostup_mcp.hostup.retry import RetryPolicy
 from hostup_mcp.tools.text import clean
 
 
@@ -49,13 +51,14 @@ async def check(config: Config, out: TextIO) -> int:
             report.line("skip", label, "needs an API key")
         return 1
     report.line("ok", "API key", "not needed in the sandbox" if config.demo else "set (HOSTUP_API_KEY)")
-    async with HostUpClient.connect(config) as client:
+    # One GET, never retried: `check` reports what HostUp answered to exactly one request.
+    async with HostUpClient.connect(config, retry=RetryPolicy(max_attempts=1)) as client:
         started = time.monotonic()
         try:
             page = await client.list_vps(limit=1)
         except HostUpError as exc:
             elapsed_ms = (time.monotonic() - started) * 1000
-            report_failure(report, exc.problem, elapsed_ms)
+            report_failure(report, exc.failure, elapsed_ms)
         else:
             elapsed_ms = (time.monotonic() - started) * 1000
             report.line("ok", "HostUp reachable", f"GET /api/v2/vps?limit=1 answered 200 in {elapsed_ms:.0f} ms")
@@ -68,22 +71,23 @@ async def check(config: Config, out: TextIO) -> int:
     return 1 if report.failed else 0
 
 
-def report_failure(report: Report, problem: Problem, elapsed_ms: float) -> None:
-    said = f"{problem.status or ''} {clean(problem.code)}: {clean(problem.detail, 300)}".strip()
-    if problem.status is None:  # no HTTP answer at all
+def report_failure(report: Report, failure: Failure, elapsed_ms: float) -> None:
+    problem, status = failure.problem, failure.status
+    said = f"{status or ''} {clean(problem.code)}: {clean(problem.detail, 300)}".strip()
+    if status is None:  # no HTTP answer at all
         report.line("FAIL", "HostUp reachable", said)
         report.line("skip", "key accepted", "HostUp did not answer")
         report.line("skip", "read:vm scope", "HostUp did not answer")
         return
-    report.line("ok", "HostUp reachable", f"answered {problem.status} in {elapsed_ms:.0f} ms")
-    if problem.status == 401:
+    report.line("ok", "HostUp reachable", f"answered {status} in {elapsed_ms:.0f} ms")
+    if status == 401:
         report.line(
             "FAIL",
             "key accepted",
             f"{said} — the key is invalid, expired or revoked; make a new one at {API_KEYS_PAGE}",
         )
         report.line("skip", "read:vm scope", "the key was not accepted")
-    elif problem.status == 403:
+    elif status == 403:
         report.line("ok", "key accepted", "authenticated, but refused this call")
         report.line("FAIL", "read:vm scope", f"{said} — add read:vm to the key at {API_KEYS_PAGE}")
     else:

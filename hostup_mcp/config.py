@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from pydantic import SecretStr
 
@@ -40,16 +40,25 @@ class Config:
     enable_writes: bool = False
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Config:
-        """Read every HOSTUP_* setting; an empty value counts as unset (bundle hosts send "" for blanks)."""
+    def from_env(cls, env: Mapping[str, str], *, demo: bool = False) -> Config:
+        """Read every HOSTUP_* setting; an empty value counts as unset (bundle hosts send "" for blanks).
+
+        In demo mode (`demo`, or HOSTUP_DEMO) the key and base URL are ignored, not even checked: the
+        sandbox needs neither, and a stale value must not stop the demo.
+        """
         config = cls(
-            api_key=parse_api_key(env.get(ENV_API_KEY, "")),
-            base_url=parse_base_url(env.get(ENV_BASE_URL, "") or DEFAULT_BASE_URL),
+            api_key=None,
             timeout_seconds=parse_timeout(env.get(ENV_TIMEOUT, "")),
             log_level=parse_log_level(env.get(ENV_LOG_LEVEL, "")),
             enable_writes=parse_flag(ENV_ENABLE_WRITES, env.get(ENV_ENABLE_WRITES, "")),
         )
-        return config.as_demo() if parse_flag(ENV_DEMO, env.get(ENV_DEMO, "")) else config
+        if demo or parse_flag(ENV_DEMO, env.get(ENV_DEMO, "")):
+            return config.as_demo()
+        return replace(
+            config,
+            api_key=parse_api_key(env.get(ENV_API_KEY, "")),
+            base_url=parse_base_url(env.get(ENV_BASE_URL, "") or DEFAULT_BASE_URL),
+        )
 
     def as_demo(self) -> Config:
         """The same settings pointed at the in-process sandbox; the real key is dropped, never sent."""
@@ -75,18 +84,29 @@ def parse_base_url(raw: str) -> str:
         parts.port  # noqa: B018 - raises ValueError for a malformed port
     except ValueError as exc:
         raise ConfigError(f"{ENV_BASE_URL} is not a valid URL: {exc}") from None
+    shown = redacted(parts)
     if parts.scheme not in ("https", "http") or not host:
-        raise ConfigError(f"{ENV_BASE_URL} must be an https:// URL such as {DEFAULT_BASE_URL}, got {raw!r}")
+        raise ConfigError(f"{ENV_BASE_URL} must be an https:// URL such as {DEFAULT_BASE_URL}, got {shown!r}")
     if parts.scheme == "http" and not is_loopback(host):
         raise ConfigError(
             f"{ENV_BASE_URL} must use https:// (plain http is allowed only for localhost/127.0.0.1/::1, "
-            f"for testing), got {raw!r}"
+            f"for testing), got {shown!r}"
         )
     if parts.username is not None or parts.password is not None:
         raise ConfigError(f"{ENV_BASE_URL} must not contain credentials; put the key in {ENV_API_KEY}")
     if parts.query or parts.fragment:
-        raise ConfigError(f"{ENV_BASE_URL} must not contain a query string or fragment, got {raw!r}")
+        raise ConfigError(f"{ENV_BASE_URL} must not contain a query string or fragment, got {shown!r}")
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+def redacted(parts: SplitResult) -> str:
+    """A URL fit for an error message, which lands in the client's log file: credentials, query and
+    fragment (where a pasted token would be) are replaced by ***."""
+    host = parts.netloc.rpartition("@")[2]
+    userinfo = "***@" if "@" in parts.netloc else ""
+    query = "?***" if parts.query else ""
+    fragment = "#***" if parts.fragment else ""
+    return f"{parts.scheme}://{userinfo}{host}{parts.path}{query}{fragment}" if parts.scheme else f"{host}{parts.path}"
 
 
 def is_loopback(host: str) -> bool:

@@ -116,6 +116,9 @@ class FakeHostUp:
                 return httpx.Response(502, headers={"content-type": "text/html"}, text=PROXY_HTML)
             case "vps_badjson":
                 return httpx.Response(200, headers={"content-type": "application/json"}, content=b'{"available": [')
+            case "vps_surrogate":  # what a JavaScript backend sends after cutting an emoji in half
+                body = json.dumps(DOCUMENTED_200).replace("Ubuntu 24.04 LTS", "Ubuntu \\ud800 24.04")
+                return httpx.Response(200, headers={"content-type": "application/json"}, content=body.encode())
             case "vps_badshape":
                 return httpx.Response(200, json={"available": "none", "mounted": []})
             case "vps_slow":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -51,8 +52,9 @@ class Seen:
 
 
 class ScriptedServer:
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
         self.host = host
+        self.tls = tls
         self.port = 0
         self.scripts: dict[str, list[Step]] = {}
         self.requests: list[Seen] = []
@@ -67,7 +69,7 @@ class ScriptedServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     def script(self, path: str, *steps: Step) -> None:
         self.scripts[path] = list(steps)
@@ -135,7 +137,7 @@ class ScriptedServer:
 
     async def _serve(self, ready: threading.Event) -> None:
         self._stop = asyncio.Event()
-        self._server = await asyncio.start_server(self._handle, self.host, 0)
+        self._server = await asyncio.start_server(self._handle, self.host, 0, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
         ready.set()
         await self._stop.wait()

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ import pytest
 
 from tests.fake_hostup import API_KEY
 from tests.schema_check import advertised_output_schemas, assert_fits_output_schema
+
+REPLY_TIMEOUT_SECONDS = 20
 
 
 def console_script() -> str:
@@ -32,6 +35,11 @@ def server_env(base_url: str, **extra: str) -> dict[str, str]:
 def initialize(protocol: str, request_id: int = 1) -> dict[str, Any]:
     params = {"protocolVersion": protocol, "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}
     return {"jsonrpc": "2.0", "id": request_id, "method": "initialize", "params": params}
+
+
+def tool_call(request_id: int, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    params = {"name": tool, "arguments": arguments}
+    return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
 
 
 def run_once(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -73,7 +81,14 @@ class RawSession:
     def reply(self) -> dict[str, Any]:
         """The next message; a tool result is checked against its outputSchema, as strict clients do."""
         assert self.process.stdout is not None
-        message = json.loads(self.process.stdout.readline())  # anything but JSON on stdout fails here
+        with ThreadPoolExecutor(max_workers=1) as reader:
+            line = reader.submit(self.process.stdout.readline)
+            try:
+                text = line.result(timeout=REPLY_TIMEOUT_SECONDS)
+            except TimeoutError:
+                self.process.kill()  # ends the readline too
+                pytest.fail(f"the server sent nothing for {REPLY_TIMEOUT_SECONDS} s")
+        message = json.loads(text)  # anything but JSON on stdout (or nothing: the server died) fails here
         tool = self.calls.get(message.get("id"))
         if tool is not None and "result" in message:
             assert_fits_output_schema(tool, message["result"], advertised_output_schemas().get(tool))

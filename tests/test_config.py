@@ -91,3 +91,31 @@ def test_timeout_and_log_level_are_read():
 def test_an_unknown_log_level_is_refused():
     with pytest.raises(ConfigError, match="HOSTUP_LOG_LEVEL"):
         Config.from_env({"HOSTUP_LOG_LEVEL": "chatty"})
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "ftp://user:hunter2@example.com/x",
+        "http://example.com/api?token=hunter2",
+        "https://cloud.hostup.se/#hunter2",
+        "http://hunter2@example.com",
+    ],
+)
+def test_a_refused_base_url_is_echoed_without_its_secrets(raw: str):
+    with pytest.raises(ConfigError) as caught:
+        Config.from_env({"HOSTUP_BASE_URL": raw})
+
+    assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_demo_mode_ignores_the_key_and_base_url_without_checking_them(how: str):
+    env = {"HOSTUP_API_KEY": "not a key\n", "HOSTUP_BASE_URL": "ftp://nowhere?token=x", "HOSTUP_TIMEOUT": "7"}
+    env |= {"HOSTUP_DEMO": "1"} if how == "env" else {}
+
+    config = Config.from_env(env, demo=how == "flag")
+
+    assert config.demo is True
+    assert config.base_url.endswith(".invalid")
+    assert config.timeout_seconds == 7

@@ -6,11 +6,16 @@ pin that policy down.
 
 from __future__ import annotations
 
+import gzip
 import json
+import ssl
+import subprocess
 import time
+import tracemalloc
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 
 import pytest
 from mcp import Client
@@ -18,6 +23,7 @@ from pydantic import SecretStr
 
 from hostup_mcp.config import Config
 from hostup_mcp.hostup.client import MAX_RESPONSE_BYTES
+from hostup_mcp.hostup.retry import RetryPolicy
 from hostup_mcp.server import build_server
 from tests.fake_hostup import API_KEY, DOCUMENTED_200, EXAMPLE_VPS_ID, problem
 from tests.results import problem_of
@@ -205,90 +211,158 @@ async def test_a_redirect_elsewhere_is_not_followed_and_the_key_goes_nowhere_els
     assert all(seen.headers["authorization"] == f"Bearer {API_KEY}" for seen in hostup.requests)
 
 
-# --- rate limits and retries ------------------------------------------------------------------
+# --- rate limits and retries: waits are recorded, not slept ---------------------------------------
+
+
+class RecordedWaits(list[float]):
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def waits() -> RecordedWaits:
+    return RecordedWaits()
+
+
+@pytest.fixture
+async def patient(hostup: ScriptedServer, waits: RecordedWaits) -> AsyncIterator[Client]:
+    """A client whose retry waits are recorded instead of slept, with a budget they all fit in."""
+    config = Config(api_key=SecretStr(API_KEY), base_url=hostup.base_url, timeout_seconds=60)
+    async with Client(build_server(config, retry=RetryPolicy(sleep=waits))) as connected:
+        yield connected
 
 
 def http_date(seconds_from_now: int) -> str:
     return format_datetime(datetime.now(UTC) + timedelta(seconds=seconds_from_now), usegmt=True)
 
 
+def iso_time(seconds_from_now: int) -> str:
+    return (datetime.now(UTC) + timedelta(seconds=seconds_from_now)).isoformat()
+
+
 @pytest.mark.parametrize(
-    ("retry_after", "requests", "min_seconds", "max_seconds", "reported"),
+    ("retry_after", "requests", "expected_waits", "reported"),
     [
-        ("1", 3, 2.0, 2.6, 1),  # waited out twice, then reported
-        ("0", 3, 0.0, 0.5, 0),
-        (None, 3, 0.25, 1.0, None),  # no header: ordinary backoff
-        ("-3", 3, 0.25, 1.0, None),  # unusable: treated as absent
-        ("soon", 3, 0.25, 1.0, None),
-        ("86400", 1, 0.0, 0.3, 86400),  # absurdly long: reported at once
-        ("4", 1, 0.0, 0.3, 4),  # just over the 3 s the server will wait
+        ("1", 3, [1.0, 1.0], 1),  # waited out twice, then reported
+        ("0", 3, [0.0, 0.0], 0),
+        ("3", 3, [3.0, 3.0], 3),  # the longest wait the server sits through
+        ("86400", 1, [], 86400),  # absurdly long: reported at once
+        ("4", 1, [], 4),  # just over the 3 s the server will wait
     ],
 )
 async def test_retry_after_variants(
-    client: Client, hostup: ScriptedServer, retry_after, requests, min_seconds, max_seconds, reported
+    patient: Client, hostup: ScriptedServer, waits, retry_after, requests, expected_waits, reported
 ):
     hostup.script(PATH, rate_limited(retry_after))
 
-    result, elapsed = await timed_call(client)
+    result = await patient.call_tool("list_vps_iso_media", {"vps_id": EXAMPLE_VPS_ID})
 
-    assert result.is_error is True
     assert problem_of(result)["status"] == 429
     assert problem_of(result).get("retryAfterSeconds") == reported
     assert len(hostup.requests_to(PATH)) == requests
-    assert min_seconds <= elapsed < max_seconds
+    assert waits == expected_waits
 
 
-async def test_retry_after_as_an_http_date_is_honoured(client: Client, hostup: ScriptedServer):
+@pytest.mark.parametrize("retry_after", [None, "-3", "soon", "9" * 4301, "１"])
+async def test_a_429_without_a_usable_wait_backs_off_for_seconds_not_milliseconds(
+    patient: Client, hostup: ScriptedServer, waits, retry_after
+):
+    hostup.script(PATH, rate_limited(retry_after))
+
+    result = await patient.call_tool("list_vps_iso_media", {"vps_id": EXAMPLE_VPS_ID})
+
+    assert problem_of(result).get("retryAfterSeconds") is None
+    assert "rate limited: wait a minute" in result.content[0].text
+    assert len(hostup.requests_to(PATH)) == 3
+    first, second = waits
+    assert 1.0 <= first < 2.0 and 2.0 <= second < 4.0
+
+
+async def test_x_ratelimit_reset_is_the_wait_when_retry_after_is_missing(
+    patient: Client, hostup: ScriptedServer, waits
+):
+    body = problem(429, "rate_limit_exceeded", "Too many requests", "Too many requests.", PATH)
+    hostup.script(PATH, json_step(429, body, headers={"x-ratelimit-reset": iso_time(2)}), OK)
+
+    result = await patient.call_tool("list_vps_iso_media", {"vps_id": EXAMPLE_VPS_ID})
+
+    assert result.is_error is False
+    assert len(waits) == 1 and 1.0 <= waits[0] <= 2.0
+
+
+async def test_a_far_x_ratelimit_reset_is_reported_with_the_seconds(patient: Client, hostup: ScriptedServer, waits):
+    body = problem(429, "rate_limit_exceeded", "Too many requests", "Too many requests.", PATH)
+    hostup.script(PATH, json_step(429, body, headers={"x-ratelimit-reset": iso_time(600)}))
+
+    result = await patient.call_tool("list_vps_iso_media", {"vps_id": EXAMPLE_VPS_ID})
+
+    assert 595 <= problem_of(result)["retryAfterSeconds"] <= 600
+    assert waits == []
+
+
+async def test_retry_after_as_an_http_date_is_honoured(patient: Client, hostup: ScriptedServer, waits):
     hostup.script(PATH, rate_limited(http_date(2)), OK)
 
-    result, elapsed = await timed_call(client)
+    result = await patient.call_tool("list_vps_iso_media", {"vps_id": EXAMPLE_VPS_ID})
 
     assert result.is_error is False
     assert len(hostup.requests_to(PATH)) == 2
-    assert 1.0 <= elapsed < 3.0
+    assert len(waits) == 1 and 1.0 <= waits[0] <= 2.0
 
 
-async def test_a_far_http_date_is_reported_with_the_seconds(client: Client, hostup: ScriptedServer):
+async def test_a_far_http_date_is_reported_with_the_seconds(patient: Client, hostup: ScriptedServer, waits):
     hostup.script(PATH, rate_limited(http_date(600)))
 
-    result, elapsed = await timed_call(client)
+    result = await patient.call_tool("list_vps_iso_media", {"vps_id": EXAMPLE_VPS_ID})
 
     assert 595 <= problem_of(result)["retryAfterSeconds"] <= 600
     assert len(hostup.requests_to(PATH)) == 1
-    assert elapsed < 0.3
+    assert waits == []
 
 
-async def test_429_then_success(client: Client, hostup: ScriptedServer):
+async def test_429_then_success(patient: Client, hostup: ScriptedServer, waits):
     hostup.script(PATH, rate_limited("1"), OK)
 
-    result, elapsed = await timed_call(client)
+    result = await patient.call_tool("list_vps_iso_media", {"vps_id": EXAMPLE_VPS_ID})
 
     assert result.structured_content == DOCUMENTED_200
     assert len(hostup.requests_to(PATH)) == 2
-    assert 1.0 <= elapsed < 1.5
+    assert waits == [1.0]
 
 
-async def test_503_then_success(client: Client, hostup: ScriptedServer):
+async def test_503_then_success(patient: Client, hostup: ScriptedServer, waits):
     hostup.script(PATH, unavailable(), OK)
 
-    result, elapsed = await timed_call(client)
+    result = await patient.call_tool("list_vps_iso_media", {"vps_id": EXAMPLE_VPS_ID})
 
     assert result.structured_content == DOCUMENTED_200
     assert len(hostup.requests_to(PATH)) == 2
-    assert 0.125 <= elapsed < 0.5
+    assert len(waits) == 1 and 0.125 <= waits[0] <= 0.25
 
 
 @pytest.mark.parametrize(("status", "requests"), [(502, 3), (503, 3), (504, 3), (500, 2)])
-async def test_persistent_5xx_gives_up_after_the_policy(client: Client, hostup: ScriptedServer, status, requests):
+async def test_persistent_5xx_gives_up_after_the_policy(
+    patient: Client, hostup: ScriptedServer, waits, status, requests
+):
     hostup.script(PATH, unavailable(status))
 
-    result, elapsed = await timed_call(client)
+    result = await patient.call_tool("list_vps_iso_media", {"vps_id": EXAMPLE_VPS_ID})
 
-    assert result.is_error is True
     assert problem_of(result)["status"] == status
     assert "HostUp-side failure" in result.content[0].text
     assert len(hostup.requests_to(PATH)) == requests
-    assert elapsed < 1.0
+    assert len(waits) == requests - 1
+    assert all(0.125 <= wait <= 0.5 for wait in waits)
+
+
+async def test_a_wait_that_would_pass_the_deadline_is_not_started(client: Client, hostup: ScriptedServer):
+    hostup.script(PATH, rate_limited("1"))  # the budget is 1 s: a 1 s wait cannot fit
+
+    result, elapsed = await timed_call(client)
+
+    assert problem_of(result)["retryAfterSeconds"] == 1
+    assert len(hostup.requests_to(PATH)) == 1
+    assert elapsed < 0.5
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 409])
@@ -310,20 +384,20 @@ async def test_connections_are_reused_across_calls(client: Client, hostup: Scrip
     assert hostup.closed_connections + hostup.open_connections == 1
 
 
-# --- writes: never repeated once HostUp may have acted -------------------------------------------
+# --- writes: never repeated once HostUp may have acted, and told the truth about it ----------------
 
 MOUNT_PATH = f"/api/v2/vps/{EXAMPLE_VPS_ID}/iso/actions/mount"
+FROM_URL_PATH = f"/api/v2/vps/{EXAMPLE_VPS_ID}/iso/actions/from-url"
 MOUNT_ARGS = {"vps_id": EXAMPLE_VPS_ID, "iso_id": "iso_01hxa3b4c5d6e7f8g9h0j1k2m3"}
-
-
+DOWNLOAD_ARGS = {"vps_id": EXAMPLE_VPS_ID, "url": "https://example.com/a.iso", "filename": "a.iso"}
 NOTHING_MOUNTED = json_step(200, {**DOCUMENTED_200, "mounted": []})
 
 
 @pytest.fixture
-async def writer(hostup: ScriptedServer) -> AsyncIterator[Client]:
+async def writer(hostup: ScriptedServer, waits: RecordedWaits) -> AsyncIterator[Client]:
     config = Config(api_key=SecretStr(API_KEY), base_url=hostup.base_url, timeout_seconds=TIMEOUT, enable_writes=True)
     hostup.script(PATH, NOTHING_MOUNTED)  # the gate pre-check: the ISO is there, and not mounted yet
-    async with Client(build_server(config)) as connected:
+    async with Client(build_server(config, retry=RetryPolicy(sleep=waits))) as connected:
         yield connected
 
 
@@ -332,22 +406,88 @@ async def mount(writer: Client) -> object:
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
-async def test_a_write_answered_with_5xx_is_not_repeated(writer: Client, hostup: ScriptedServer, status: int):
+async def test_a_write_answered_with_5xx_is_not_repeated_and_its_outcome_is_unknown(
+    writer: Client, hostup: ScriptedServer, status: int
+):
     hostup.script(MOUNT_PATH, unavailable(status))
 
     result = await mount(writer)
 
     assert problem_of(result)["status"] == status
     assert len(hostup.requests_to(MOUNT_PATH)) == 1
+    text = result.content[0].text
+    assert "the outcome is unknown: HostUp may or may not have carried out the mount" in text
+    assert "Check with list_vps_iso_media before trying again" in text
+    assert "retry later" not in text
 
 
-async def test_a_write_rejected_with_429_is_repeated_after_the_wait(writer: Client, hostup: ScriptedServer):
-    hostup.script(MOUNT_PATH, rate_limited("1"), json_step(200, {"device": "ide3"}))
+async def test_a_write_rejected_with_429_is_repeated_after_the_wait(writer: Client, hostup: ScriptedServer, waits):
+    hostup.script(MOUNT_PATH, rate_limited("0"), json_step(200, {"device": "ide3"}))
 
     result = await mount(writer)
 
     assert result.structured_content == {"device": "ide3"}
     assert [seen.method for seen in hostup.requests_to(MOUNT_PATH)] == ["POST", "POST"]
+    assert waits == [0.0]
+
+
+async def test_a_500_whose_body_claims_429_is_a_500_sent_once(writer: Client, hostup: ScriptedServer):
+    claims_429 = problem(429, "rate_limit_exceeded", "Too many requests", "Too many requests.", MOUNT_PATH)
+    hostup.script(MOUNT_PATH, json_step(500, claims_429, headers={"retry-after": "0"}))
+
+    result = await mount(writer)
+
+    assert len(hostup.requests_to(MOUNT_PATH)) == 1
+    assert problem_of(result)["status"] == 500 and problem_of(result)["bodyStatus"] == 429
+    text = result.content[0].text
+    assert text.startswith("HostUp error 500 rate_limit_exceeded")
+    assert "rate limited" not in text.split("Next step:")[1]
+    assert "the outcome is unknown" in text
+
+
+async def test_a_problem_body_decides_nothing_about_where_it_came_from(writer: Client, hostup: ScriptedServer):
+    # A body that dresses up as one of ours is still HostUp's answer.
+    forged = {"type": "urn:hostup-mcp:timeout", "code": "timeout", "title": "forged", "status": 504}
+    hostup.script(MOUNT_PATH, json_step(409, forged))
+
+    result = await mount(writer)
+
+    assert result.content[0].text.startswith("HostUp error 409 timeout")
+    assert "refused the action in the VPS's current state" in result.content[0].text
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        json_step(200, {"device": 3}),  # the wrong shape
+        Step(headers={"content-type": "application/json"}, body=b'{"device": '),  # not JSON
+        Step(headers={"content-type": "text/html"}, body=b"<html>ok</html>"),  # not JSON at all
+        Step(headers={"content-type": "application/json"}, body=b" " * (MAX_RESPONSE_BYTES + 1)),  # oversize
+    ],
+    ids=["shape", "json", "html", "oversize"],
+)
+async def test_a_write_whose_2xx_answer_cannot_be_read_says_hostup_acted(
+    writer: Client, hostup: ScriptedServer, answer: Step
+):
+    hostup.script(MOUNT_PATH, answer)
+
+    result = await mount(writer)
+
+    assert len(hostup.requests_to(MOUNT_PATH)) == 1
+    text = result.content[0].text
+    assert "Next step: HostUp accepted the mount (HTTP 200), but its answer could not be read. Do not repeat it" in text
+    assert "try again" not in text.lower()
+
+
+async def test_an_unreadable_download_answer_warns_that_repeating_it_downloads_again(
+    writer: Client, hostup: ScriptedServer
+):
+    hostup.script(FROM_URL_PATH, json_step(202, {"operation": {"jobId": "job_1"}}))  # no status: not the shape
+
+    result = await writer.call_tool("download_vps_iso", DOWNLOAD_ARGS)
+
+    assert "a second call would start it again" in result.content[0].text
+    assert problem_of(result)["response"] == {"operation": {"jobId": "job_1"}}  # HostUp's body is kept
 
 
 async def test_a_write_whose_connection_breaks_after_sending_is_not_repeated(writer: Client, hostup: ScriptedServer):
@@ -357,7 +497,7 @@ async def test_a_write_whose_connection_breaks_after_sending_is_not_repeated(wri
 
     assert problem_of(result)["code"] == "connection_lost"
     assert len(hostup.requests_to(MOUNT_PATH)) == 1
-    assert "may or may not have carried this out" in result.content[0].text
+    assert "may or may not have carried out the mount" in result.content[0].text
 
 
 async def test_a_write_that_times_out_is_not_repeated(writer: Client, hostup: ScriptedServer):
@@ -368,6 +508,31 @@ async def test_a_write_that_times_out_is_not_repeated(writer: Client, hostup: Sc
     assert problem_of(result)["code"] == "timeout"
     assert len(hostup.requests_to(MOUNT_PATH)) == 1
     assert "Check with list_vps_iso_media before trying again" in result.content[0].text
+
+
+async def test_when_only_the_precheck_times_out_the_write_is_said_not_sent(writer: Client, hostup: ScriptedServer):
+    hostup.script(PATH, Step(stall_before_headers=True))
+
+    result = await mount(writer)
+
+    assert problem_of(result)["code"] == "timeout"
+    assert hostup.requests_to(MOUNT_PATH) == []
+    text = result.content[0].text
+    assert "Next step: the mount was not sent, because the check before it failed" in text
+    assert "may or may not" not in text
+
+
+async def test_one_deadline_covers_the_precheck_and_the_write(writer: Client, hostup: ScriptedServer):
+    hostup.script(PATH, json_step(200, {**DOCUMENTED_200, "mounted": []}, delay=0.6))
+    hostup.script(MOUNT_PATH, Step(stall_before_headers=True))
+
+    started = time.monotonic()
+    result = await mount(writer)
+    elapsed = time.monotonic() - started
+
+    assert problem_of(result)["code"] == "timeout"
+    assert len(hostup.requests_to(MOUNT_PATH)) == 1
+    assert TIMEOUT <= elapsed < TIMEOUT + 0.3  # not 0.6 s + a full second for the write
 
 
 async def test_a_write_that_never_connected_is_repeated(caplog: pytest.LogCaptureFixture):
@@ -384,3 +549,70 @@ async def test_a_write_that_never_connected_is_repeated(caplog: pytest.LogCaptur
     assert "may or may not" not in result.content[0].text
     retries = [record for record in caplog.records if record.getMessage().startswith("retrying POST")]
     assert len(retries) == 2  # three attempts: HostUp cannot have acted on a request it never received
+
+
+# --- TLS and compression ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def self_signed(tmp_path: Path) -> ssl.SSLContext:
+    """A server context with a certificate no CA bundle trusts (what a TLS-inspecting proxy presents)."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    request = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
+    subprocess.run(
+        ["openssl", *request, "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+async def test_an_untrusted_certificate_is_explained_with_how_to_trust_it(self_signed: ssl.SSLContext):
+    with ScriptedServer(tls=self_signed).running() as proxy:
+        async with Client(build_server(config_for(proxy.base_url))) as client:
+            result, _ = await timed_call(client)
+
+    assert problem_of(result)["code"] == "certificate_not_trusted"
+    assert "CERTIFICATE_VERIFY_FAILED" in problem_of(result)["detail"]
+    assert "SSL_CERT_FILE" in result.content[0].text
+    assert proxy.requests == []  # the request never went out
+
+
+def gzip_step(document: bytes) -> Step:
+    headers = {"content-type": "application/json", "content-encoding": "gzip"}
+    return Step(headers=headers, body=gzip.compress(document))
+
+
+async def test_a_gzipped_answer_is_read(client: Client, hostup: ScriptedServer):
+    hostup.script(PATH, gzip_step(json.dumps(DOCUMENTED_200).encode()))
+
+    result, _ = await timed_call(client)
+
+    assert result.structured_content == DOCUMENTED_200
+    assert hostup.requests[0].headers["accept-encoding"] == "gzip, deflate"
+
+
+async def test_a_decompression_bomb_is_stopped_at_the_limit_not_after_inflating_it(
+    client: Client, hostup: ScriptedServer
+):
+    bomb = gzip.compress(b" " * (200 * MAX_RESPONSE_BYTES))  # 400 MiB of spaces in ~400 KB, in one chunk
+    hostup.script(PATH, Step(headers={"content-type": "application/json", "content-encoding": "gzip"}, body=bomb))
+    tracemalloc.start()
+
+    result, _ = await timed_call(client)
+
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert problem_of(result)["code"] == "response_too_large"
+    assert peak < 20 * MAX_RESPONSE_BYTES  # httpx's decoder would have held the whole 400 MiB
+
+
+async def test_an_encoding_we_did_not_ask_for_is_refused(client: Client, hostup: ScriptedServer):
+    hostup.script(PATH, Step(headers={"content-type": "application/json", "content-encoding": "br"}, body=b"x"))
+
+    result, _ = await timed_call(client)
+
+    assert problem_of(result)["code"] == "invalid_response_body"
+    assert "Content-Encoding 'br'" in problem_of(result)["detail"]

@@ -119,3 +119,17 @@ async def test_get_job_rejects_malformed_ids_before_any_request(client: Client, 
 
     assert problem_of(result)["code"] == "invalid_job_id"
     assert fake.requests == []
+
+
+@pytest.mark.parametrize("ip", ["fe80::1%eth0", " 192.0.2.11", "192.0.2.11\n"])
+async def test_primary_ip_refuses_zone_ids_and_padding_instead_of_rewriting_them(client: Client, fake: FakeHostUp, ip):
+    result = await client.call_tool("list_vps", {"primary_ip": ip})
+
+    assert problem_of(result)["code"] == "invalid_ip"
+    assert fake.requests == []
+
+
+async def test_primary_ip_is_sent_exactly_as_given(client: Client, fake: FakeHostUp):
+    await client.call_tool("list_vps", {"primary_ip": "2001:DB8::0010"})
+
+    assert fake.requests[-1].url.params["primaryIp"] == "2001:DB8::0010"

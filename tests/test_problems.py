@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
-from hostup_mcp.hostup.problems import excerpt, parse_problem, problem_from_response
+from hostup_mcp.hostup.problems import excerpt, load_json, not_a_problem, parse_error_body, parse_problem
 
 DOCUMENTED_404 = (
     b'{"type":"https://developer.hostup.se/errors/not_found","title":"Not found","status":404,'
@@ -15,9 +17,9 @@ DOCUMENTED_404 = (
 def test_a_documented_problem_is_kept_as_sent_with_retry_after_added():
     response = httpx.Response(404, headers={"content-type": "application/json"})
 
-    problem = problem_from_response(response, DOCUMENTED_404, retry_after=3)
+    problem = parse_error_body(response, DOCUMENTED_404, retry_after=3)
 
-    assert problem.from_hostup
+    assert problem is not None
     assert problem.to_structured() == {
         "type": "https://developer.hostup.se/errors/not_found",
         "title": "Not found",
@@ -57,9 +59,11 @@ def test_bodies_that_are_not_problem_documents_are_not_taken_for_one(body: bytes
 def test_a_non_problem_error_body_becomes_a_synthesized_problem_with_the_http_status():
     response = httpx.Response(503, headers={"content-type": "text/plain"})
 
-    problem = problem_from_response(response, b"upstream connect error or disconnect/reset before headers", None)
+    body = b"upstream connect error or disconnect/reset before headers"
 
-    assert not problem.from_hostup
+    problem = not_a_problem(response, body)
+
+    assert parse_error_body(response, body, None) is None
     assert (problem.status, problem.code) == (503, "invalid_error_body")
     assert "upstream connect error" in (problem.detail or "")
 
@@ -76,3 +80,29 @@ def test_an_excerpt_is_one_short_line():
     text = excerpt(b"line one\nline two\t" + b"z" * 1000, "text/plain")
 
     assert "\n" not in text and len(text) < 200
+
+
+def test_the_status_is_the_one_received_and_a_different_body_status_is_kept_aside():
+    response = httpx.Response(500, headers={"content-type": "application/problem+json"})
+    body = b'{"status": 429, "code": "rate_limit_exceeded", "title": "Too many requests"}'
+
+    problem = parse_error_body(response, body, None)
+
+    assert problem is not None
+    assert problem.status == 500
+    assert problem.to_structured()["bodyStatus"] == 429
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b'{"displayName": "Ubuntu \\ud800"}', {"displayName": "Ubuntu \ufffd"}),
+        (b'{"a\\udfff": ["x\\udbff", "ok \\ud83d\\ude00"]}', {"a\ufffd": ["x\ufffd", "ok \U0001f600"]}),
+        (b'{"raw": "\xed\xa0\x80"}', {"raw": "\ufffd"}),  # CESU-8 bytes, which json decodes with surrogatepass
+    ],
+)
+def test_lone_surrogates_become_replacement_characters_and_pairs_stay(body: bytes, expected: dict):
+    document = load_json(body)
+
+    assert document == expected
+    json.dumps(document, ensure_ascii=False).encode("utf-8")  # sendable as UTF-8

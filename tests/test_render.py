@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from hostup_mcp.hostup.models import VpsIsoMedia
+from hostup_mcp.hostup.failures import Failure
+from hostup_mcp.hostup.models import VpsIsoMedia, VpsPage
 from hostup_mcp.hostup.problems import Problem
 from hostup_mcp.tools.advice import Call, render_problem
-from hostup_mcp.tools.render import render_iso_media
-from hostup_mcp.tools.text import MAX_FIELD_CHARS, clean
+from hostup_mcp.tools.render import render_iso_media, render_vps_page
+from hostup_mcp.tools.text import MAX_FIELD_CHARS, MAX_TEXT_CHARS, bounded, clean
 from tests.fake_hostup import BLOCKED_200, DOCUMENTED_200, compact_json, with_extra_fields
 
 
@@ -100,6 +101,11 @@ def test_clean_bounds_and_escapes():
     assert clean("x" * 300).endswith("…(+100 chars)")
 
 
+def answered(problem: Problem) -> Failure:
+    """HostUp answered a GET with this problem, at the status it names."""
+    return Failure(problem, "GET", problem.status, sent=True, from_hostup=True)
+
+
 def test_problem_text_quotes_code_detail_request_id_and_field_errors():
     problem = Problem.model_validate(
         {
@@ -115,7 +121,7 @@ def test_problem_text_quotes_code_detail_request_id_and_field_errors():
         }
     )
 
-    text = render_problem(problem, Call(("read:vm",), vps_id="vps_abc"))
+    text = render_problem(problem, Call(("read:vm",), vps_id="vps_abc"), answered(problem))
 
     assert text.splitlines() == [
         "HostUp error 400 invalid_request — Invalid request: The request body failed validation.",
@@ -141,7 +147,7 @@ def test_problem_text_quotes_code_detail_request_id_and_field_errors():
 def test_each_status_gets_its_next_step(status: int, retry_after: int | None, expected: str):
     problem = Problem(status=status, code="x", retry_after_seconds=retry_after)
 
-    assert expected in render_problem(problem, Call(("read:vm",), vps_id="vps_abc"))
+    assert expected in render_problem(problem, Call(("read:vm",), vps_id="vps_abc"), answered(problem))
 
 
 def test_a_flood_of_field_errors_is_cut_to_ten_lines():
@@ -149,7 +155,7 @@ def test_a_flood_of_field_errors_is_cut_to_ten_lines():
         status=400, code="invalid_request", errors=[{"pointer": f"/{i}", "detail": "bad"} for i in range(500)]
     )
 
-    text = render_problem(problem, Call(("read:vm",)))
+    text = render_problem(problem, Call(("read:vm",)), answered(problem))
 
     assert text.count("\n- /") == 10
     assert "…and 490 more field errors" in text
@@ -158,10 +164,41 @@ def test_a_flood_of_field_errors_is_cut_to_ten_lines():
 def test_problem_extension_fields_are_shown():
     problem = Problem.model_validate({"status": 409, "code": "vps_not_ready", "blockerReasons": ["pending_order"]})
 
-    assert 'other fields: +{"blockerReasons":["pending_order"]}' in render_problem(problem, Call(("read:vm",)))
+    assert 'other fields: +{"blockerReasons":["pending_order"]}' in render_problem(
+        problem, Call(("read:vm",)), answered(problem)
+    )
 
 
 def test_a_503_with_a_long_retry_after_says_how_long():
     problem = Problem(status=503, code="upstream_unavailable", retry_after_seconds=120)
 
-    assert "wait 120 s" in render_problem(problem, Call(("read:vm",)))
+    assert "wait 120 s" in render_problem(problem, Call(("read:vm",)), answered(problem))
+
+
+def test_every_digit_of_a_size_is_kept():
+    body = copy.deepcopy(DOCUMENTED_200)
+    body["available"][0]["sizeGb"] = 1234.5678
+
+    text = render_iso_media(VpsIsoMedia.model_validate(body))
+
+    assert " 1234.5678 iso" in text
+
+
+def test_a_flood_of_isos_is_cut_in_the_middle_keeping_the_header_and_the_gates():
+    body = copy.deepcopy(DOCUMENTED_200)
+    body["available"] = [{**body["available"][0], "id": f"iso_{n:06d}"} for n in range(5000)]
+
+    text = bounded(render_iso_media(VpsIsoMedia.model_validate(body)))
+
+    lines = text.splitlines()
+    assert len(text) <= MAX_TEXT_CHARS
+    assert lines[0].startswith("ISOs (id, display name, file, GB, format)")
+    assert lines[-1] == "canMount: allowed; canUpload: allowed"
+    assert any(line.startswith("…(") and "every value is in the structured content" in line for line in lines)
+
+
+def test_a_long_cursor_reaches_the_model_whole():
+    cursor = "eyJ" + "A" * 1000
+    page = VpsPage.model_validate({"data": [{"id": "vps_a"}], "nextCursor": cursor})
+
+    assert f"cursor={cursor}." in render_vps_page(page)

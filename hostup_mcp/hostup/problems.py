@@ -1,4 +1,5 @@
-"""RFC 7807 problem documents: HostUp's own, and the ones we synthesize for failures it never saw."""
+"""RFC 7807 problem documents: HostUp's own, and the ones we synthesize for failures it never saw;
+and reading HostUp's JSON safely enough to pass it on."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import html
 import json
 import math
 import re
+import ssl
 from typing import Any
 
 import httpx
@@ -16,6 +18,11 @@ API_KEYS_PAGE = "https://cloud.hostup.se/api-management"
 EXCERPT_CHARS = 160
 MAX_JSON_DEPTH = 32
 PROBLEM_FIELDS = frozenset({"type", "title", "status", "detail", "code", "instance", "requestId"})
+# A UTF-16 surrogate left alone in a JSON string (a "\ud800" escape, or CESU bytes that json decodes with
+# surrogatepass): no UTF-8 encoder, ours included, can send it on.
+SURROGATE_IN_JSON = re.compile(rb"\\[uU][dD][89a-fA-F]|\xed[\xa0-\xbf]")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
 
 
 class FieldError(BaseModel):
@@ -29,8 +36,8 @@ class FieldError(BaseModel):
 class Problem(BaseModel):
     """A problem as HostUp sent it, plus `retryAfterSeconds` when a usable Retry-After came with it.
 
-    Problems that hostup-mcp makes itself have a `type` of `urn:hostup-mcp:<code>`, so they are never
-    mistaken for something HostUp said.
+    `status` is the HTTP status that was received; when HostUp's body named another one, that is kept
+    as `bodyStatus`. Problems hostup-mcp makes itself have a `type` of `urn:hostup-mcp:<code>`.
     """
 
     model_config = ConfigDict(alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True, extra="allow")
@@ -46,20 +53,8 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
     retry_after_seconds: int | None = Field(default=None, description="Seconds HostUp asked us to wait.")
 
-    @property
-    def from_hostup(self) -> bool:
-        return not (self.type or "").startswith("urn:hostup-mcp:")
-
     def to_structured(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)
-
-
-class HostUpError(Exception):
-    """An anticipated failure of a HostUp call, carried as a problem document."""
-
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(f"{problem.code}: {problem.detail}")
-        self.problem = problem
 
 
 def synthesized(code: str, title: str, detail: str, status: int | None = None, **extensions: Any) -> Problem:
@@ -76,22 +71,25 @@ def missing_api_key() -> Problem:
     )
 
 
-def problem_from_response(response: httpx.Response, body: bytes, retry_after: int | None) -> Problem:
-    """The problem for a non-2xx response: HostUp's document if the body is one, else a synthesized one."""
+def parse_error_body(response: httpx.Response, body: bytes, retry_after: int | None) -> Problem | None:
+    """HostUp's problem document in a non-2xx response, with the observed status; None if it is not one."""
     problem = parse_problem(body, response.headers.get("content-type", ""))
     if problem is None:
-        problem = synthesized(
-            "invalid_error_body",
-            "HostUp answered with an error that is not a problem document",
-            f"HTTP {response.status_code} {response.reason_phrase}; the body was not a problem document: "
-            f"{excerpt(body, response.headers.get('content-type', ''))}",
-            status=response.status_code,
-        )
-    elif problem.status is None:
-        problem.status = response.status_code
-    if retry_after is not None:
-        problem.retry_after_seconds = retry_after
-    return problem
+        return None
+    observed: dict[str, Any] = {"status": response.status_code, "retry_after_seconds": retry_after}
+    if problem.status not in (None, response.status_code):
+        observed["bodyStatus"] = problem.status  # an extension member: what the body claimed
+    return problem.model_copy(update=observed)
+
+
+def not_a_problem(response: httpx.Response, body: bytes) -> Problem:
+    return synthesized(
+        "invalid_error_body",
+        "HostUp answered with an error that is not a problem document",
+        f"HTTP {response.status_code} {response.reason_phrase}; the body was not a problem document: "
+        f"{excerpt(body, response.headers.get('content-type', ''))}",
+        status=response.status_code,
+    )
 
 
 def load_json(body: bytes) -> Any:
@@ -99,13 +97,17 @@ def load_json(body: bytes) -> Any:
 
     Python's json module accepts NaN, Infinity and 1e400, which no JSON client can read back, and
     nesting deep enough to exhaust the recursion limit of the parser or of pydantic's serializer.
-    The documented responses are four levels deep; anything past MAX_JSON_DEPTH is refused.
+    The documented responses are four levels deep; anything past MAX_JSON_DEPTH is refused. A lone
+    UTF-16 surrogate (what a JavaScript backend leaves when it cuts an emoji in half) cannot be sent
+    on as UTF-8 and would stop the stdio writer; it becomes U+FFFD.
     """
     try:
         document = json.loads(body, parse_constant=reject_constant)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
     check_tree(document)
+    if SURROGATE_IN_JSON.search(body):
+        document = without_lone_surrogates(document)
     return document
 
 
@@ -127,6 +129,17 @@ def check_tree(document: Any) -> None:
                 stack.append((child, level + 1))
             elif isinstance(child, float) and not math.isfinite(child):
                 raise ValueError("a number is out of range")
+
+
+def without_lone_surrogates(document: Any) -> Any:
+    """The document with every lone surrogate, in keys and values, replaced by U+FFFD."""
+    if isinstance(document, str):
+        return LONE_SURROGATE.sub(REPLACEMENT, document)
+    if isinstance(document, dict):
+        return {without_lone_surrogates(key): without_lone_surrogates(value) for key, value in document.items()}
+    if isinstance(document, list):
+        return [without_lone_surrogates(item) for item in document]
+    return document
 
 
 def parse_problem(body: bytes, content_type: str) -> Problem | None:
@@ -158,16 +171,17 @@ def is_json_content_type(content_type: str) -> bool:
     return media_type == "application/json" or media_type.endswith("+json")
 
 
-def invalid_body(response: httpx.Response, body: bytes, why: str) -> Problem:
+def invalid_body(status: int, body: bytes, content_type: str, why: str) -> Problem:
     return synthesized(
         "invalid_response_body",
         "HostUp's response could not be read",
-        f"HTTP {response.status_code}: {why}: {excerpt(body, response.headers.get('content-type', ''))}",
-        status=response.status_code,
+        f"HTTP {status}: {why}: {excerpt(body, content_type)}",
+        status=status,
     )
 
 
-def unexpected_shape(response: httpx.Response, error: ValidationError) -> Problem:
+def unexpected_shape(status: int, document: Any, error: ValidationError) -> Problem:
+    """A 2xx body that is JSON but not the documented shape; HostUp's body is kept as `response`."""
     issues = "; ".join(
         f"{'.'.join(str(part) for part in issue['loc']) or '(root)'}: {issue['msg']}"
         for issue in error.errors(include_url=False, include_input=False)[:5]
@@ -176,9 +190,9 @@ def unexpected_shape(response: httpx.Response, error: ValidationError) -> Proble
     return synthesized(
         "unexpected_response_shape",
         "HostUp's response does not match the documented shape",
-        f"HTTP {response.status_code} body differs from the API reference: {issues}"
-        + (f" (and {more} more)" if more > 0 else ""),
-        status=response.status_code,
+        f"HTTP {status} body differs from the API reference: {issues}" + (f" (and {more} more)" if more > 0 else ""),
+        status=status,
+        response=document,
     )
 
 
@@ -198,7 +212,7 @@ def too_large(limit_bytes: int, status: int) -> Problem:
     return synthesized(
         "response_too_large",
         "HostUp's response is too large",
-        f"The response body exceeded {limit_bytes // 1024} KiB and was not read.",
+        f"The response body exceeded {limit_bytes // 1024} KiB (after decompression) and was not read.",
         status=status,
     )
 
@@ -207,27 +221,45 @@ def timed_out(seconds: float) -> Problem:
     return synthesized(
         "timeout",
         "HostUp did not answer in time",
-        f"No complete response from HostUp within {seconds:g} s (HOSTUP_TIMEOUT). HostUp may be slow or "
-        "unreachable; try again shortly.",
+        f"No complete response from HostUp within the {seconds:g} s this call may take (HOSTUP_TIMEOUT).",
     )
 
 
-def undecodable() -> Problem:
+def undecodable(status: int, why: str) -> Problem:
     return synthesized(
         "invalid_response_body",
         "HostUp's response could not be read",
-        "The response body could not be decoded (its Content-Encoding is broken).",
+        f"HTTP {status}: the response body could not be decoded ({why}).",
+        status=status,
     )
 
 
 def connection_failed(error: httpx.RequestError, base_url: str) -> Problem:
     """No connection could be made, so the request never reached HostUp."""
+    if isinstance(certificate_error(error), ssl.SSLCertVerificationError):
+        return synthesized(
+            "certificate_not_trusted",
+            "HostUp's TLS certificate could not be verified",
+            f"Certificate verification failed connecting to {base_url} ({certificate_error(error)}). Behind a "
+            "TLS-inspecting proxy or with a private CA, point this server at the CA bundle that signs it with "
+            "SSL_CERT_FILE=/path/to/ca-bundle.pem (or SSL_CERT_DIR).",
+        )
     return synthesized(
         "connection_failed",
         "Could not reach HostUp",
         f"{type(error).__name__} connecting to {base_url}: the network or HostUp may be down, or HOSTUP_BASE_URL "
         "may be wrong.",
     )
+
+
+def certificate_error(error: BaseException) -> BaseException | None:
+    """The ssl error behind an httpx error, if there is one."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def connection_lost(error: httpx.RequestError, base_url: str) -> Problem:

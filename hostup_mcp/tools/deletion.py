@@ -9,7 +9,7 @@ from mcp.server.mcpserver import Context
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from hostup_mcp.hostup.models import HostUpModel, IsoImage, VpsIsoMedia
-from hostup_mcp.tools.text import clean
+from hostup_mcp.tools.text import clean, number, verbatim
 
 NOT_AGAIN = "Do not call delete_vps_iso for this ISO again unless the user asks."
 
@@ -60,10 +60,10 @@ def describe_iso(preview: DeleteOutcome) -> str:
     """The ISO as a person knows it: its display name, then its file, size and id."""
     iso = preview.iso
     if iso is None:
-        return f"the ISO {clean(preview.volid)}"
+        return f"the ISO {verbatim(preview.volid)}"
     label = iso.display_name or iso.name
     facts = [f"file {clean(iso.name)}"] if iso.name and iso.name != label else []
-    facts += [f"{iso.size_gb:g} GB", f"id {clean(iso.id)}"]
+    facts += [f"{number(iso.size_gb)} GB", f"id {verbatim(iso.id)}"]
     named = f'"{clean(label)}"' if label else "an ISO without a name"
     return f"{named} ({', '.join(facts)})"
 

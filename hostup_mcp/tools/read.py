@@ -10,13 +10,13 @@ from pydantic import Field
 
 from hostup_mcp.config import Config
 from hostup_mcp.hostup.client import HostUpClient
+from hostup_mcp.hostup.failures import HostUpError
 from hostup_mcp.hostup.models import JobEnvelope, VpsIsoMedia, VpsPage
-from hostup_mcp.hostup.problems import HostUpError
 from hostup_mcp.tools.advice import Call
 from hostup_mcp.tools.arguments import JobReference, PrimaryIp, VpsId
 from hostup_mcp.tools.registry import ToolRegistry
 from hostup_mcp.tools.render import render_iso_media, render_job, render_vps_page
-from hostup_mcp.tools.results import outcome, problem_result
+from hostup_mcp.tools.results import failure_result, outcome
 
 READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 READ_VM = ("read:vm",)
@@ -63,7 +63,7 @@ def register_read_tools(tools: ToolRegistry, config: Config) -> None:
             )
         except HostUpError as exc:
             not_found = "HostUp found nothing to list here; check primary_ip, or call list_vps without it."
-            return problem_result(config, exc.problem, Call(READ_VM, not_found=not_found))
+            return failure_result(config, exc.failure, Call(READ_VM, not_found=not_found))
         return outcome(config, render_vps_page(page), page.model_dump(mode="json", exclude_unset=True))
 
     @tools.tool(name="list_vps_iso_media", title="List VPS ISO media", description=LIST_VPS_ISO_MEDIA, annotations=READ)
@@ -71,7 +71,7 @@ def register_read_tools(tools: ToolRegistry, config: Config) -> None:
         try:
             media = await ctx.request_context.lifespan_context.get_vps_iso_media(vps_id)
         except HostUpError as exc:
-            return problem_result(config, exc.problem, Call(READ_VM, vps_id=vps_id))
+            return failure_result(config, exc.failure, Call(READ_VM, vps_id=vps_id))
         return outcome(config, render_iso_media(media), media.model_dump(mode="json", exclude_unset=True))
 
     @tools.tool(name="get_job", title="Get job status", description=GET_JOB, annotations=READ)
@@ -86,5 +86,5 @@ def register_read_tools(tools: ToolRegistry, config: Config) -> None:
             envelope = await ctx.request_context.lifespan_context.get_job(job_id)
         except HostUpError as exc:
             not_found = "no such job (it may have expired): check the id, or re-read list_vps_iso_media instead."
-            return problem_result(config, exc.problem, Call(READ_VM, not_found=not_found))
+            return failure_result(config, exc.failure, Call(READ_VM, not_found=not_found))
         return outcome(config, render_job(job_id, envelope.data), envelope.model_dump(mode="json", exclude_unset=True))

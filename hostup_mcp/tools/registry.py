@@ -13,10 +13,11 @@ from mcp.types import ToolAnnotations
 from pydantic import Field, ValidationError
 
 from hostup_mcp.config import Config
+from hostup_mcp.hostup.client import call_deadline
 from hostup_mcp.hostup.problems import Problem, synthesized
 from hostup_mcp.tools.advice import Call
 from hostup_mcp.tools.arguments import explain
-from hostup_mcp.tools.results import problem_result
+from hostup_mcp.tools.results import refusal_result
 
 logger = logging.getLogger(__name__)
 
@@ -40,15 +41,16 @@ class GuardedTool(Tool):
         except ValidationError as error:
             accepted = list(self.parameters.get("properties", {}))
             logger.info("tool %s rejected arguments: %s", self.name, sorted({str(e["loc"][0]) for e in error.errors()}))
-            return problem_result(self.config, explain(self.name, error, arguments, accepted), NO_SCOPES)
+            return refusal_result(self.config, explain(self.name, error, arguments, accepted), NO_SCOPES)
         try:
-            return await super().run(arguments, context, convert_result)
+            with call_deadline(self.config.timeout_seconds):  # one budget for every HostUp request of the call
+                return await super().run(arguments, context, convert_result)
         except UnexpectedToolError:
             raise
         except ToolError:
             # Our tool bodies return their errors; a ToolError can only come from the SDK asking the user.
             logger.info("tool %s: the answer to its question could not be used", self.name)
-            return problem_result(self.config, unusable_answer(), NO_SCOPES)
+            return refusal_result(self.config, unusable_answer(), NO_SCOPES)
 
 
 def unusable_answer() -> Problem:

@@ -16,7 +16,7 @@ from hostup_mcp.hostup.models import (
     VpsPage,
     VpsSummary,
 )
-from hostup_mcp.tools.text import ABSENT, clean, extras, quoted
+from hostup_mcp.tools.text import ABSENT, clean, extras, number, quoted, verbatim
 
 
 def render_iso_media(media: VpsIsoMedia) -> str:
@@ -38,14 +38,17 @@ def render_iso_media(media: VpsIsoMedia) -> str:
 
 def render_image(image: IsoImage) -> str:
     return (
-        f"{clean(image.id)} {quoted(image.display_name)} {quoted(image.name)} {image.size_gb:g} "
+        f"{verbatim(image.id)} {quoted(image.display_name)} {quoted(image.name)} {number(image.size_gb)} "
         f"{quoted(image.format)}{extras(image)}"
     )
 
 
 def render_mounted(item: MountedMedia) -> str:
     """`ide2=iso_…`; absent values in words (the cloud-init drive usually holds no ISO)."""
-    content = clean(item.iso_id) if item.iso_id is not None else "cloud-init drive" if item.is_cloud_init else "no ISO"
+    if item.iso_id is not None:
+        content = verbatim(item.iso_id)
+    else:
+        content = "cloud-init drive" if item.is_cloud_init else "no ISO"
     flags = [] if item.device is not None else ["no device given"]
     flags += [] if item.mounted else ["not mounted"]
     flags += ["cloud-init drive"] if item.is_cloud_init and item.iso_id is not None else []
@@ -105,7 +108,7 @@ def render_vps_page(page: VpsPage) -> str:
         ]
         lines += [render_vps(vps) for vps in page.data]
     if page.next_cursor is not None:
-        lines.append(f"More VPS exist: call list_vps again with cursor={quoted(page.next_cursor)}.")
+        lines.append(f"More VPS exist: call list_vps again with cursor={quoted(page.next_cursor, exact=True)}.")
     other = f"other fields:{extras(page)}" if page.model_extra else ""
     return "\n".join([*lines, other] if other else lines)
 
@@ -113,7 +116,7 @@ def render_vps_page(page: VpsPage) -> str:
 def render_vps(vps: VpsSummary) -> str:
     system = vps.operating_system
     return (
-        f"{clean(vps.id)} {quoted(vps.name)} {quoted(vps.primary_ip)} {quoted(vps.service_status)} "
+        f"{verbatim(vps.id)} {quoted(vps.name)} {quoted(vps.primary_ip)} {quoted(vps.service_status)} "
         f"{quoted(vps.power_state)} {quoted(system.display_name if system else None)}"
     )
 
@@ -121,13 +124,13 @@ def render_vps(vps: VpsSummary) -> str:
 def render_operation(result: OperationResult) -> str:
     operation = result.operation
     if operation.status == "completed":
-        head = f"The ISO is already in the library (operation {clean(operation.job_id)} completed)."
+        head = f"The ISO is already in the library (operation {verbatim(operation.job_id)} completed)."
         follow = "Call list_vps_iso_media to get its available[].id for mounting."
     else:
-        job, status, poll = clean(operation.job_id), clean(operation.status), clean(operation.poll_url)
+        job, status, poll = verbatim(operation.job_id), clean(operation.status), verbatim(operation.poll_url)
         head = f"Download queued: job {job} is {status}, poll {poll}."
         follow = (
-            f"Follow it with get_job(job_id={clean(operation.job_id)}) every few seconds until it completes or "
+            f"Follow it with get_job(job_id={verbatim(operation.job_id)}) every few seconds until it completes or "
             "fails; then list_vps_iso_media shows the new ISO's available[].id."
         )
     result_text = f" result: {clean(operation.result, 300)}" if operation.result is not None else ""
@@ -138,7 +141,7 @@ def render_job(job_id: str, job: Job | None) -> str:
     """One line: one word for the state (HostUp's own state/status/is* words stay in the structured
     content), progress, message, other fields; then what to do next."""
     if job is None:
-        return f"job {clean(job_id)}: HostUp returned no job data."
+        return f"job {verbatim(job_id)}: HostUp returned no job data."
     extra = dict(job.model_extra or {})
     details = extra.pop("progressDetails", None)
     details = details if isinstance(details, dict) else {}
@@ -146,8 +149,8 @@ def render_job(job_id: str, job: Job | None) -> str:
     message = job.progress_message or details.get("message")
     state = job_state(job)
     parts = [
-        f"job {clean(job.job_id or job_id)}: {state}",
-        f"{percent:g}%" if isinstance(percent, int | float) else "",
+        f"job {verbatim(job.job_id or job_id)}: {state}",
+        f"{number(percent)}%" if isinstance(percent, int | float) and not isinstance(percent, bool) else "",
         f"({clean(message)})" if message else "",
         *(
             f"{key}={clean(json.dumps(value, ensure_ascii=False), 300)}"

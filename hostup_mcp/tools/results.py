@@ -13,8 +13,10 @@ from typing import Any
 from mcp.types import CallToolResult, TextContent
 
 from hostup_mcp.config import Config
+from hostup_mcp.hostup.failures import Failure
 from hostup_mcp.hostup.problems import Problem
 from hostup_mcp.tools.advice import Call, render_problem
+from hostup_mcp.tools.text import bounded
 
 DEMO_NOTICE = "DEMO DATA from the hostup-mcp sandbox (--demo), not the user's real HostUp servers."
 PROBLEM_META_KEY = "io.github.hostup-mcp/problem"
@@ -27,14 +29,25 @@ def outcome(config: Config, text: str, structured: dict[str, Any]) -> CallToolRe
     return CallToolResult(content=[TextContent(type="text", text=marked(config, text))], structured_content=structured)
 
 
-def problem_result(config: Config, problem: Problem, call: Call) -> CallToolResult:
+def failure_result(config: Config, failure: Failure, call: Call) -> CallToolResult:
+    """A HostUp call that failed, explained from what was observed."""
+    return error_result(config, failure.problem, render_problem(failure.problem, call, failure))
+
+
+def refusal_result(config: Config, problem: Problem, call: Call) -> CallToolResult:
+    """Something hostup-mcp refused before sending anything (an argument, a closed gate, …)."""
+    return error_result(config, problem, render_problem(problem, call, None))
+
+
+def error_result(config: Config, problem: Problem, text: str) -> CallToolResult:
     document = problem.to_structured() | ({"demo": True} if config.demo else {})
     return CallToolResult(
-        content=[TextContent(type="text", text=marked(config, render_problem(problem, call)))],
+        content=[TextContent(type="text", text=marked(config, text))],
         is_error=True,
         _meta={PROBLEM_META_KEY: document},
     )
 
 
 def marked(config: Config, text: str) -> str:
+    text = bounded(text)
     return f"{DEMO_NOTICE}\n{text}" if config.demo else text

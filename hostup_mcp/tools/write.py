@@ -13,9 +13,10 @@ from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import Field
 
 from hostup_mcp.config import Config
-from hostup_mcp.hostup.client import HostUpClient
+from hostup_mcp.hostup.client import HostUpClient, call_deadline
+from hostup_mcp.hostup.failures import HostUpError
 from hostup_mcp.hostup.models import ActionGate, MountResult, OperationResult, UnmountResult, VpsIsoMedia
-from hostup_mcp.hostup.problems import HostUpError, Problem, synthesized
+from hostup_mcp.hostup.problems import Problem, synthesized
 from hostup_mcp.tools.advice import Call
 from hostup_mcp.tools.arguments import Decompress, Device, DownloadUrl, FileName, IsoId, StrictTrue, VpsId
 from hostup_mcp.tools.deletion import (
@@ -31,8 +32,8 @@ from hostup_mcp.tools.deletion import (
 )
 from hostup_mcp.tools.registry import ToolRegistry
 from hostup_mcp.tools.render import render_operation
-from hostup_mcp.tools.results import outcome, problem_result
-from hostup_mcp.tools.text import clean, extras
+from hostup_mcp.tools.results import failure_result, outcome, refusal_result
+from hostup_mcp.tools.text import clean, extras, verbatim
 
 WRITE_SCOPES = ("write:vm", "write:storage")
 MOUNT = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
@@ -70,8 +71,8 @@ size, whether it is mounted) to show the user; call again with confirm=true only
 be undone. Needs the write:vm and write:storage scopes."""
 
 
-def write_call(vps_id: str, not_found: str) -> Call:
-    return Call(WRITE_SCOPES, vps_id=vps_id, not_found=not_found, may_have_happened=True)
+def write_call(vps_id: str, action: str, not_found: str, *, idempotent: bool = True) -> Call:
+    return Call(WRITE_SCOPES, vps_id=vps_id, not_found=not_found, action=action, idempotent=idempotent)
 
 
 def blocked(action: str, gate_name: str, gate: ActionGate) -> Problem:
@@ -88,22 +89,23 @@ def blocked(action: str, gate_name: str, gate: ActionGate) -> Problem:
 
 
 def unknown_iso(iso_id: str, state: VpsIsoMedia) -> Problem:
-    known = ", ".join(clean(image.id) for image in state.available[:10]) or "none"
+    known = ", ".join(verbatim(image.id) for image in state.available[:10]) or "none"
     return synthesized(
         "iso_not_found",
         "No such ISO on this VPS",
-        f"{clean(iso_id)} is not among this VPS's available ISOs ({known}). Nothing was sent.",
+        f"{verbatim(iso_id)} is not among this VPS's available ISOs ({known}). Nothing was sent.",
     )
 
 
 async def read_state(client: HostUpClient, vps_id: str) -> VpsIsoMedia | None:
-    """The ISO state for a pre-check, or None when the key may not read it (403): then HostUp decides."""
+    """The ISO state for a pre-check, or None when the key may not read it (403): then HostUp decides.
+    Any other failure is reported as the pre-check's, so nobody thinks the write was sent."""
     try:
         return await client.get_vps_iso_media(vps_id)
     except HostUpError as exc:
-        if exc.problem.status == 403:
+        if exc.failure.status == 403:
             return None
-        raise
+        raise HostUpError(exc.failure.as_precheck()) from None
 
 
 def register_write_tools(tools: ToolRegistry, config: Config) -> None:
@@ -118,24 +120,26 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
         device: Annotated[Device | None, Field(description="CD/DVD slot; omit to let HostUp choose.")] = None,
     ) -> Annotated[CallToolResult, MountResult]:
         client = ctx.request_context.lifespan_context
-        call = write_call(vps_id, "no such VPS or ISO: check vps_id with list_vps and iso_id with list_vps_iso_media.")
+        call = write_call(
+            vps_id, "mount", "no such VPS or ISO: check vps_id with list_vps and iso_id with list_vps_iso_media."
+        )
         try:
             state = await read_state(client, vps_id)
             if state is not None and not state.actions.can_mount.allowed:
-                return problem_result(config, blocked("Mounting", "canMount", state.actions.can_mount), call)
+                return refusal_result(config, blocked("Mounting", "canMount", state.actions.can_mount), call)
             if state is not None and iso_id not in {image.id for image in state.available}:
-                return problem_result(config, unknown_iso(iso_id, state), call)
+                return refusal_result(config, unknown_iso(iso_id, state), call)
             already = mounted_in(state, iso_id) if state is not None else []
             if already and (device is None or device in already):
                 where = device or already[0]
-                text = f"{clean(iso_id)} is already mounted in {clean(where)} on {vps_id}; nothing was sent."
+                text = f"{verbatim(iso_id)} is already mounted in {clean(where)} on {vps_id}; nothing was sent."
                 return outcome(config, text, MountResult(device=where, iso_id=iso_id).model_dump(mode="json"))
             result = await client.mount_iso(vps_id, iso_id, device)
         except HostUpError as exc:
-            return problem_result(config, exc.problem, call)
+            return failure_result(config, exc.failure, call)
         where = result.device or device or "the CD/DVD device HostUp chose"
         text = (
-            f"Mounted {clean(iso_id)} in {clean(where)} on {vps_id}.{extras(result)}\n"
+            f"Mounted {verbatim(iso_id)} in {clean(where)} on {vps_id}.{extras(result)}\n"
             "Call list_vps_iso_media for the canonical mount state and boot order."
         )
         return outcome(config, text, result.model_dump(mode="json", exclude_unset=True))
@@ -146,11 +150,11 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
         ctx: Context[HostUpClient],
         device: Annotated[Device | None, Field(description="mounted[].device; HostUp uses ide2 when omitted.")] = None,
     ) -> Annotated[CallToolResult, UnmountResult]:
-        call = write_call(vps_id, "no such VPS: check vps_id with list_vps.")
+        call = write_call(vps_id, "unmount", "no such VPS: check vps_id with list_vps.")
         try:
             result = await ctx.request_context.lifespan_context.unmount_iso(vps_id, device)
         except HostUpError as exc:
-            return problem_result(config, exc.problem, call)
+            return failure_result(config, exc.failure, call)
         text = (
             f"Unmounted {clean(result.device)} on {vps_id}.{extras(result)}\n"
             "Call list_vps_iso_media for the canonical mount state and boot order."
@@ -170,14 +174,14 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
         ] = None,
     ) -> Annotated[CallToolResult, OperationResult]:
         client = ctx.request_context.lifespan_context
-        call = write_call(vps_id, "no such VPS: check vps_id with list_vps.")
+        call = write_call(vps_id, "download", "no such VPS: check vps_id with list_vps.", idempotent=False)
         try:
             state = await read_state(client, vps_id)
             if state is not None and not state.actions.can_upload.allowed:
-                return problem_result(config, blocked("Adding an ISO", "canUpload", state.actions.can_upload), call)
+                return refusal_result(config, blocked("Adding an ISO", "canUpload", state.actions.can_upload), call)
             result = await client.download_iso(vps_id, url, filename, decompress)
         except HostUpError as exc:
-            return problem_result(config, exc.problem, call)
+            return failure_result(config, exc.failure, call)
         return outcome(config, render_operation(result), result.model_dump(mode="json", exclude_unset=True))
 
     async def ask_to_delete(vps_id: str, volid: str, ctx: Context[HostUpClient]) -> NotAsked | Elicit[ConfirmDeletion]:
@@ -209,23 +213,25 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
         ] = False,
     ) -> Annotated[CallToolResult, DeleteOutcome]:
         client = ctx.request_context.lifespan_context
-        call = write_call(vps_id, "no such VPS or ISO: check ids with list_vps and list_vps_iso_media.")
-        try:
-            state = await read_state(client, vps_id)
-            preview = preview_deletion(volid, state)
-            if preview is None:
-                assert state is not None  # an unreadable state previews as unknown, never as missing
-                return problem_result(config, unknown_iso(volid, state), call)
-            if can_ask(ctx):
-                agreed, refusal = decision_text(answer)
-            else:
-                agreed, refusal = confirm, None
-            if not agreed:
-                text = refusal or preview_text(vps_id, preview)
-                return outcome(config, text, preview.model_dump(mode="json"))
-            response = await client.delete_iso(vps_id, volid)
-        except HostUpError as exc:
-            return problem_result(config, exc.problem, call)
+        call = write_call(vps_id, "deletion", "no such VPS or ISO: check ids with list_vps and list_vps_iso_media.")
+        # A fresh budget for HostUp: the time the person took to answer the question is not HostUp's.
+        with call_deadline(config.timeout_seconds):
+            try:
+                state = await read_state(client, vps_id)
+                preview = preview_deletion(volid, state)
+                if preview is None:
+                    assert state is not None  # an unreadable state previews as unknown, never as missing
+                    return refusal_result(config, unknown_iso(volid, state), call)
+                if can_ask(ctx):
+                    agreed, refusal = decision_text(answer)
+                else:
+                    agreed, refusal = confirm, None
+                if not agreed:
+                    text = refusal or preview_text(vps_id, preview)
+                    return outcome(config, text, preview.model_dump(mode="json"))
+                response = await client.delete_iso(vps_id, volid)
+            except HostUpError as exc:
+                return failure_result(config, exc.failure, call)
         done = preview.model_copy(update={"deleted": True, "response": response.model_dump(mode="json") or None})
         return outcome(config, deleted_text(vps_id, done), done.model_dump(mode="json"))
 
