@@ -49,9 +49,12 @@ class KeptRecords(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
         self.lines: list[str] = []
+        self.formatter_for_tracebacks = logging.Formatter()
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(f"{record.name} {record.getMessage()} {record.exc_text or ''}")
+        # exc_text stays empty unless some formatter ran; format the traceback here so it is scanned too.
+        trace = self.formatter_for_tracebacks.formatException(record.exc_info) if record.exc_info else ""
+        self.lines.append(f"{record.name} {record.getMessage()} {trace} {record.stack_info or ''}")
 
 
 @pytest.fixture(autouse=True)

@@ -23,10 +23,10 @@ NODE_MODULES = CLIENTS_DIR / "node_modules"
 TIMEOUT_SECONDS = 120
 
 
-def require(what: str, present: bool) -> None:
+def require(what: str, present: bool, how: str = "run `npm ci --prefix tests/clients`") -> None:
     if present:
         return
-    message = f"{what} is not installed; run `npm ci --prefix tests/clients`"
+    message = f"{what} is not available; {how}"
     if os.environ.get("HOSTUP_REQUIRE_CLIENTS"):
         pytest.fail(f"{message} (HOSTUP_REQUIRE_CLIENTS is set)")
     pytest.skip(message)

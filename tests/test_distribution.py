@@ -6,16 +6,18 @@ import json
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import tomllib
 import zipfile
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from mcp import Client, StdioServerParameters
 
-from hostup_mcp import __version__
+from hostup_mcp import __version__, config
 from hostup_mcp.hostup.sandbox import DOCUMENTED_ISO_MEDIA, EXAMPLE_VPS_ID
 from tests.other_clients import node_bin, require
 
@@ -39,6 +41,17 @@ NETWORK_VARIABLES = (
 
 def network_env() -> dict[str, str]:
     return {name: os.environ[name] for name in NETWORK_VARIABLES if name in os.environ}
+
+
+def require_package_index() -> None:
+    """uv installs the dependencies from the package index: without it there is nothing to test."""
+    index = os.environ.get("UV_DEFAULT_INDEX") or os.environ.get("UV_INDEX_URL") or "https://pypi.org/simple/"
+    try:
+        cafile = os.environ.get("SSL_CERT_FILE")
+        verify = ssl.create_default_context(cafile=cafile) if cafile else True
+        httpx.head(index, timeout=5, verify=verify).raise_for_status()
+    except httpx.HTTPError as exc:
+        require(f"the package index ({index}: {type(exc).__name__})", False, "this test needs the network")
 
 
 def required_tool(name: str) -> str:
@@ -112,6 +125,7 @@ async def test_bundle_starts_exactly_as_mcp_config_says_and_lists_its_tools(bund
 
 @pytest.mark.anyio
 async def test_uvx_from_a_checkout_serves_the_demo():
+    require_package_index()
     params = StdioServerParameters(
         command=required_tool("uvx"), args=["--from", str(ROOT), "hostup-mcp", "--demo"], env=network_env()
     )
@@ -135,7 +149,8 @@ def test_registry_entry_matches_the_package():
     assert server["repository"]["url"] == MANIFEST["repository"]["url"]
     variables = {variable["name"]: variable for variable in package["environmentVariables"]}
     assert variables["HOSTUP_API_KEY"]["isSecret"] is True
-    assert set(variables) <= set(MANIFEST["server"]["mcp_config"]["env"])
+    assert variables["HOSTUP_API_KEY"]["isRequired"] is False  # demo mode needs none
+    assert list(variables) == [value for name, value in vars(config).items() if name.startswith("ENV_")]
 
 
 def test_manifest_user_config_reaches_the_server_as_the_documented_variables():

@@ -27,6 +27,13 @@ def server_entries() -> list[dict]:
     return entries
 
 
+def test_no_snippet_runs_the_unpublished_pypi_name():
+    # Until the name is ours, `uvx hostup-mcp` would run whatever someone else published under it.
+    code = "\n".join(re.findall(r"```\w*\n(.*?)```", README, re.DOTALL))
+    assert "uvx hostup-mcp" not in code
+    assert '"args": ["hostup-mcp"' not in code
+
+
 def test_every_json_snippet_parses_and_there_is_one_per_client():
     assert len(JSON_BLOCKS) == 3  # Claude Desktop, Cursor, VS Code
     assert len(server_entries()) == 6
@@ -36,8 +43,8 @@ def test_every_json_snippet_parses_and_there_is_one_per_client():
 def test_every_configured_command_line_is_accepted_by_the_cli(entry: dict):
     args = entry["args"]
     assert entry["command"] == "uvx"
-    assert args[0] == "hostup-mcp"
-    parsed = build_parser().parse_args(args[1:])
+    assert args[:3] == ["--from", "/path/to/hostup-mcp", "hostup-mcp"]  # a checkout: the PyPI name is not ours
+    parsed = build_parser().parse_args(args[3:])
 
     assert parsed.command is None  # clients start the stdio server
     assert parsed.demo is ("--demo" in args)
@@ -60,8 +67,8 @@ def test_claude_code_commands_are_accepted_by_the_cli():
     for line in lines:
         words = shlex.split(line)
         command = words[words.index("--") + 1 :]
-        assert command[:2] == ["uvx", "hostup-mcp"]
-        build_parser().parse_args(command[2:])
+        assert command[:4] == ["uvx", "--from", "/path/to/hostup-mcp", "hostup-mcp"]
+        build_parser().parse_args(command[4:])
 
 
 def test_the_first_command_runs_the_main_job_on_a_sandbox_id():

@@ -460,6 +460,7 @@ def test_manifest_passes_the_key_only_as_a_sensitive_user_setting():
     manifest = json.loads((ROOT / "manifest.json").read_text())
 
     assert manifest["user_config"]["api_key"]["sensitive"] is True
+    assert manifest["user_config"]["api_key"]["required"] is False  # Demo mode needs no key
     assert manifest["server"]["mcp_config"]["env"]["HOSTUP_API_KEY"] == "${user_config.api_key}"
 
 

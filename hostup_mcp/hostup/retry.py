@@ -47,9 +47,9 @@ class RetryPolicy:
         if retry_after is not None:
             return float(retry_after) if retry_after <= self.max_retry_after else None
         if status == 429:
-            floor = self.rate_limit_backoff * 2 ** (attempt - 1)
+            floor = self.rate_limit_backoff * 2.0 ** (attempt - 1)
             return floor + rng.uniform(0, floor)
-        ceiling = min(self.max_backoff, self.base_backoff * 2 ** (attempt - 1))
+        ceiling = min(self.max_backoff, self.base_backoff * 2.0 ** (attempt - 1))
         return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 

@@ -181,9 +181,13 @@ class Sandbox:
         if vps_id is not None and vps_id not in self.iso_media:
             return problem_response(404, path)
         body = json.loads(request.content) if request.content else {}
+        if action == "list" and request.method == "GET":
+            return self.list_vps(request)
+        if action == "job" and request.method == "GET":
+            return self.job(route.group("job"), path)
+        if vps_id is None:
+            return problem_response(404, path)
         match request.method, action:
-            case "GET", "list":
-                return self.list_vps(request)
             case "GET", "iso":
                 return httpx.Response(200, json=self.iso_media[vps_id])
             case "POST", "mount":
@@ -194,8 +198,6 @@ class Sandbox:
                 return self.download(vps_id, body, path)
             case "DELETE", "delete":
                 return self.delete(vps_id, route.group("volid"), path)
-            case "GET", "job":
-                return self.job(route.group("job"), path)
         return problem_response(404, path)
 
     def list_vps(self, request: httpx.Request) -> httpx.Response:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, Strict, ValidationError
+from pydantic.config import JsonDict
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from hostup_mcp.hostup import ids
@@ -108,7 +109,9 @@ def checked(
     The pattern is advertised rather than declared: a declared one would make pydantic reject the value
     first, with its own message instead of ours.
     """
-    schema = {key: value for key, value in (("pattern", pattern), ("maxLength", max_length)) if value is not None}
+    schema: JsonDict = {
+        key: value for key, value in (("pattern", pattern), ("maxLength", max_length)) if value is not None
+    }
     field = Field(description=description or None, json_schema_extra=schema or None)
     return Annotated[str, AfterValidator(check), field]
 

@@ -78,6 +78,7 @@ class ToolRegistry:
                 tool = GuardedTool.from_function(
                     function, name=name, title=title, description=description, annotations=annotations
                 )
+                assert isinstance(tool, GuardedTool)  # from_function builds `cls`, though typed as Tool
                 tool.config = self.config
                 self.tools.append(tool)
             return function
