@@ -164,4 +164,4 @@ def test_manifest_user_config_reaches_the_server_as_the_documented_variables():
         "HOSTUP_ENABLE_WRITES": "${user_config.enable_writes}",
     }
     assert MANIFEST["user_config"]["api_key"]["sensitive"] is True
-    assert MANIFEST["user_config"]["api_key"]["required"] is True
+    assert MANIFEST["user_config"]["api_key"]["required"] is False  # Demo mode needs no key
