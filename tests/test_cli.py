@@ -1,16 +1,51 @@
-"""The commands people type: check, iso, --demo, usage errors. Run as the installed console script."""
+"""The commands people type: check, iso, --demo, usage errors.
+
+They run `cli.main(argv)` in this process (starting the console script costs a second of imports each
+time); one smoke test starts the installed script, and the stdio suites start it for the server.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import logging
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import pytest
 
-from hostup_mcp import __version__
+from hostup_mcp import __version__, cli
 from tests.fake_hostup import API_KEY, DOCUMENTED_200, EXAMPLE_VPS_ID, NO_SCOPE_KEY, FakeHostUp, serve_http
 from tests.scripted_server import closed_port
 from tests.stdio_session import run_once
+
+
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., Ran]:
+    """`hostup-mcp *argv` with exactly `env` as its environment, in this process."""
+
+    def run_main(env: dict[str, str], *argv: str) -> Ran:
+        for noisy in ("httpx", "httpcore"):  # main() quiets them; give the next test its loggers back
+            monkeypatch.setattr(logging.getLogger(noisy), "level", logging.getLogger(noisy).level)
+        for name in [name for name in os.environ if name.startswith("HOSTUP_")]:
+            monkeypatch.delenv(name)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        try:
+            code = cli.main(list(argv))
+        except SystemExit as exit_:  # argparse: --help, --version, usage errors
+            code = int(exit_.code or 0)
+        out, err = capsys.readouterr()
+        return Ran(code, out, err)
+
+    return run_main
 
 
 @pytest.fixture(scope="module")
@@ -19,13 +54,17 @@ def base_url() -> Iterator[str]:
         yield url
 
 
-def check_lines(env: dict[str, str]) -> tuple[int, list[str]]:
-    result = run_once(env, "check")
-    assert result.stderr == ""
-    return result.returncode, result.stdout.splitlines()
+@pytest.fixture
+def check_lines(run: Callable[..., Ran]) -> Callable[[dict[str, str]], tuple[int, list[str]]]:
+    def check(env: dict[str, str]) -> tuple[int, list[str]]:
+        result = run(env, "check")
+        assert result.stderr == ""
+        return result.returncode, result.stdout.splitlines()
+
+    return check
 
 
-def test_check_passes_with_a_good_key(base_url: str):
+def test_check_passes_with_a_good_key(base_url: str, check_lines):
     code, lines = check_lines({"HOSTUP_API_KEY": API_KEY, "HOSTUP_BASE_URL": base_url})
 
     assert code == 0
@@ -35,7 +74,7 @@ def test_check_passes_with_a_good_key(base_url: str):
     assert API_KEY not in "\n".join(lines)
 
 
-def test_check_reports_a_rejected_key(base_url: str):
+def test_check_reports_a_rejected_key(base_url: str, check_lines):
     code, lines = check_lines({"HOSTUP_API_KEY": "hu_wrong_key", "HOSTUP_BASE_URL": base_url})
 
     assert code == 1
@@ -45,7 +84,7 @@ def test_check_reports_a_rejected_key(base_url: str):
     assert lines[4].startswith("[skip] read:vm scope")
 
 
-def test_check_reports_a_key_without_read_vm(base_url: str):
+def test_check_reports_a_key_without_read_vm(base_url: str, check_lines):
     code, lines = check_lines({"HOSTUP_API_KEY": NO_SCOPE_KEY, "HOSTUP_BASE_URL": base_url})
 
     assert code == 1
@@ -54,7 +93,7 @@ def test_check_reports_a_key_without_read_vm(base_url: str):
     assert "add read:vm to the key" in lines[4]
 
 
-def test_check_reports_an_unreachable_base_url():
+def test_check_reports_an_unreachable_base_url(check_lines):
     code, lines = check_lines({"HOSTUP_API_KEY": API_KEY, "HOSTUP_BASE_URL": f"http://127.0.0.1:{closed_port()}"})
 
     assert code == 1
@@ -62,7 +101,7 @@ def test_check_reports_an_unreachable_base_url():
     assert lines[3].startswith("[skip] key accepted")
 
 
-def test_check_without_a_key_says_where_to_get_one():
+def test_check_without_a_key_says_where_to_get_one(check_lines):
     code, lines = check_lines({})
 
     assert code == 1
@@ -70,15 +109,15 @@ def test_check_without_a_key_says_where_to_get_one():
     assert "cloud.hostup.se/api-management" in lines[1]
 
 
-def test_check_on_the_sandbox_needs_no_key():
+def test_check_on_the_sandbox_needs_no_key(check_lines):
     code, lines = check_lines({"HOSTUP_DEMO": "1"})
 
     assert code == 0
     assert "sandbox" in lines[0]
 
 
-def test_iso_prints_the_text_the_model_reads(base_url: str):
-    result = run_once({"HOSTUP_API_KEY": API_KEY, "HOSTUP_BASE_URL": base_url}, "iso", EXAMPLE_VPS_ID)
+def test_iso_prints_the_text_the_model_reads(base_url: str, run):
+    result = run({"HOSTUP_API_KEY": API_KEY, "HOSTUP_BASE_URL": base_url}, "iso", EXAMPLE_VPS_ID)
 
     assert result.returncode == 0
     assert result.stdout.splitlines()[1] == (
@@ -86,15 +125,15 @@ def test_iso_prints_the_text_the_model_reads(base_url: str):
     )
 
 
-def test_iso_json_prints_the_structured_content(base_url: str):
-    result = run_once({"HOSTUP_API_KEY": API_KEY, "HOSTUP_BASE_URL": base_url}, "iso", EXAMPLE_VPS_ID, "--json")
+def test_iso_json_prints_the_structured_content(base_url: str, run):
+    result = run({"HOSTUP_API_KEY": API_KEY, "HOSTUP_BASE_URL": base_url}, "iso", EXAMPLE_VPS_ID, "--json")
 
     assert result.returncode == 0
     assert json.loads(result.stdout) == DOCUMENTED_200
 
 
-def test_iso_exits_1_with_the_explanation_on_an_error(base_url: str):
-    result = run_once({"HOSTUP_API_KEY": API_KEY, "HOSTUP_BASE_URL": base_url}, "iso", "vps_nosuchvps")
+def test_iso_exits_1_with_the_explanation_on_an_error(base_url: str, run):
+    result = run({"HOSTUP_API_KEY": API_KEY, "HOSTUP_BASE_URL": base_url}, "iso", "vps_nosuchvps")
 
     assert result.returncode == 1
     assert "HostUp error 404 not_found" in result.stdout
@@ -102,8 +141,8 @@ def test_iso_exits_1_with_the_explanation_on_an_error(base_url: str):
 
 
 @pytest.mark.parametrize("argv", [["--demo", "iso", EXAMPLE_VPS_ID], ["iso", EXAMPLE_VPS_ID, "--demo"]])
-def test_demo_flag_works_before_or_after_the_command(argv: list[str]):
-    result = run_once({}, *argv)
+def test_demo_flag_works_before_or_after_the_command(run, argv: list[str]):
+    result = run({}, *argv)
 
     assert result.returncode == 0
     assert result.stdout.startswith("DEMO DATA from the hostup-mcp sandbox")
@@ -117,8 +156,8 @@ def test_demo_flag_works_before_or_after_the_command(argv: list[str]):
         (["--nope"], "unrecognized arguments: --nope"),
     ],
 )
-def test_usage_errors_exit_2_with_usage_on_stderr(argv: list[str], message: str):
-    result = run_once({}, *argv)
+def test_usage_errors_exit_2_with_usage_on_stderr(run, argv: list[str], message: str):
+    result = run({}, *argv)
 
     assert result.returncode == 2
     assert result.stdout == ""
@@ -126,13 +165,20 @@ def test_usage_errors_exit_2_with_usage_on_stderr(argv: list[str], message: str)
     assert message in result.stderr
 
 
-def test_help_lists_the_commands_and_demo_ids():
-    result = run_once({}, "--help")
+def test_help_lists_the_commands_and_demo_ids(run):
+    result = run({}, "--help")
 
     assert result.returncode == 0
     for word in ("check", "iso", "--demo", "vps_demoforbidden", "HOSTUP_API_KEY"):
         assert word in result.stdout
 
 
-def test_version():
-    assert run_once({}, "--version").stdout == f"hostup-mcp {__version__}\n"
+def test_the_installed_script_runs_a_command():
+    result = run_once({"HOSTUP_DEMO": "1"}, "iso", EXAMPLE_VPS_ID, "--json")  # a real process, once
+
+    assert result.returncode == 0
+    assert json.loads(result.stdout) == {**DOCUMENTED_200, "demo": True}
+
+
+def test_version(run):
+    assert run({}, "--version").stdout == f"hostup-mcp {__version__}\n"

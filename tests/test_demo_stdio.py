@@ -42,11 +42,3 @@ async def test_demo_serves_every_sandbox_id_marked_as_demo_data():
     assert "pending_order" in results["vps_demoblocked"].content[0].text
     assert instructions is not None
     assert instructions.startswith("DEMO DATA")
-
-
-async def test_hostup_demo_env_var_is_the_same_as_the_flag():
-    params = StdioServerParameters(command=console_script(), env={"HOSTUP_DEMO": "1"})
-    async with Client(params) as client:
-        result = await client.call_tool("list_vps_iso_media", {"vps_id": EXAMPLE_VPS_ID})
-
-    assert result.structured_content["demo"] is True

@@ -13,6 +13,8 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from hostup_mcp import __version__
+from hostup_mcp.config import Config
+from hostup_mcp.server import build_server
 from tests.fake_hostup import API_KEY, DOCUMENTED_200, EXAMPLE_VPS_ID, FakeHostUp, serve_http
 from tests.results import problem_of
 from tests.scripted_server import ScriptedServer, Step
@@ -85,9 +87,8 @@ def test_a_cancelled_call_aborts_its_request_and_the_server_stays_responsive():
 @pytest.mark.anyio
 async def test_legacy_and_modern_clients_see_the_same_tool_surface(base_url: str):
     surfaces = {}
-    for mode in ("legacy", "auto"):
-        params = StdioServerParameters(command=console_script(), env=server_env(base_url))
-        async with Client(params, mode=mode) as client:
+    for mode in ("legacy", "auto"):  # in memory: the same server code, both eras
+        async with Client(build_server(Config(api_key=None)), mode=mode) as client:
             surfaces[client.protocol_version] = (await client.list_tools()).model_dump(mode="json")["tools"]
     session = RawSession(server_env(base_url))
     session.handshake("2025-06-18")
