@@ -12,7 +12,7 @@ from dataclasses import replace
 import anyio
 
 from hostup_mcp import __version__
-from hostup_mcp.config import Config, ConfigError
+from hostup_mcp.config import HTTP_TRANSPORT, Config, ConfigError, HttpSettings
 from hostup_mcp.hostup import tls
 
 DESCRIPTION = """\
@@ -29,6 +29,7 @@ vps_demoforbidden (403), vps_demomissing (404), vps_demoratelimited (429), vps_d
 examples:
   hostup-mcp --demo                                   serve the sandbox to an MCP client
   hostup-mcp --enable-writes                          also offer mount, unmount, download and delete
+  hostup-mcp --transport http --demo                  the sandbox over Streamable HTTP at http://127.0.0.1:8000/mcp
   hostup-mcp check                                    is the key valid, with read:vm, and HostUp reachable?
   hostup-mcp iso vps_01hxa3b4c5d6e7f8g9h0j1k2m3 --demo  one call, printed as the model reads it"""
 
@@ -48,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also offer the tools that change a VPS (mount, unmount, download, delete); = HOSTUP_ENABLE_WRITES=1",
     )
+    parser.add_argument(
+        "--transport",
+        choices=("stdio", "http"),
+        help="stdio (default: what clients start) or http (Streamable HTTP at /mcp); = HOSTUP_MCP_TRANSPORT",
+    )
+    parser.add_argument("--host", help="HTTP: address to listen on (default 127.0.0.1); = HOSTUP_MCP_HOST")
+    parser.add_argument("--port", type=int, help="HTTP: port to listen on (default 8000, 0: any); = HOSTUP_MCP_PORT")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     check = commands.add_parser("check", help="check the configuration, the key and the connection to HostUp")
     iso = commands.add_parser("iso", help="print one VPS's ISO media as the model sees it")
@@ -71,6 +79,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(config)
 
     if args.command is None:
+        transport = args.transport or os.environ.get(HTTP_TRANSPORT, "").strip().lower() or "stdio"
+        if transport == "http":
+            return serve_http(config, args)
+        if transport != "stdio":
+            print(f"hostup-mcp: configuration error: {HTTP_TRANSPORT} must be stdio or http", file=sys.stderr)
+            return 2
         return serve(config)
     # Deferred: the MCP SDK takes most of a second to import; --help and config errors answer at once.
     from hostup_mcp import commands
@@ -88,6 +102,23 @@ def configure_logging(config: Config) -> None:
     )
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def serve_http(config: Config, args: argparse.Namespace) -> int:
+    try:
+        settings = HttpSettings.from_env(os.environ, host=args.host, port=args.port)
+        if config.api_key is None and not config.demo:
+            config = replace(config, key_source="request")
+        config = replace(config, max_concurrent_calls=settings.max_concurrent_calls)
+        settings.check(config)
+    except ConfigError as exc:
+        print(f"hostup-mcp: configuration error: {exc}", file=sys.stderr)
+        return 2
+    if not config.demo:
+        tls.start()
+    from hostup_mcp import http
+
+    return http.serve(config, settings)
 
 
 def serve(config: Config) -> int:

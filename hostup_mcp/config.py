@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Literal
 from urllib.parse import SplitResult, urlsplit
 
 from pydantic import SecretStr
@@ -22,6 +23,21 @@ ENV_TIMEOUT = "HOSTUP_TIMEOUT"
 ENV_LOG_LEVEL = "HOSTUP_LOG_LEVEL"
 ENV_DEMO = "HOSTUP_DEMO"
 ENV_ENABLE_WRITES = "HOSTUP_ENABLE_WRITES"
+# Every variable the server reads in every transport (server.json lists exactly these).
+SERVER_VARIABLES = (ENV_API_KEY, ENV_BASE_URL, ENV_TIMEOUT, ENV_LOG_LEVEL, ENV_DEMO, ENV_ENABLE_WRITES)
+
+# The remote (Streamable HTTP) server's own settings.
+HTTP_TRANSPORT = "HOSTUP_MCP_TRANSPORT"
+HTTP_HOST = "HOSTUP_MCP_HOST"
+HTTP_PORT = "HOSTUP_MCP_PORT"
+HTTP_TOKENS = "HOSTUP_MCP_TOKENS"
+HTTP_ALLOWED_ORIGINS = "HOSTUP_MCP_ALLOWED_ORIGINS"
+HTTP_STATE_SECRET = "HOSTUP_MCP_STATE_SECRET"  # noqa: S105 - the variable's name, not a secret
+HTTP_MAX_CALLS = "HOSTUP_MCP_MAX_CALLS"
+DEFAULT_HTTP_HOST = "127.0.0.1"
+DEFAULT_HTTP_PORT = 8000
+DEFAULT_MAX_CALLS = 32
+MIN_TOKEN_CHARS = 16
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("", "0", "false", "no", "off")
 
@@ -38,6 +54,9 @@ class Config:
     log_level: str = DEFAULT_LOG_LEVEL
     demo: bool = False
     enable_writes: bool = False
+    # "request": no server key; each HTTP request brings its user's HostUp key (per-user mode).
+    key_source: Literal["server", "request"] = "server"
+    max_concurrent_calls: int | None = None  # tool calls in flight per process; None: no limit (stdio)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, demo: bool = False) -> Config:
@@ -144,3 +163,86 @@ def parse_log_level(raw: str) -> str:
     if level not in LOG_LEVELS:
         raise ConfigError(f"{ENV_LOG_LEVEL} must be one of {', '.join(LOG_LEVELS)}, got {raw!r}")
     return level
+
+
+def parse_bearer(header: str | None) -> SecretStr | None:
+    """The credential in an `Authorization: Bearer <value>` header, if it is one that can be sent on."""
+    scheme, _, value = (header or "").partition(" ")
+    value = value.strip()
+    if scheme.lower() != "bearer" or not value or not all("\x21" <= char <= "\x7e" for char in value):
+        return None
+    return SecretStr(value)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSettings:
+    """How the Streamable HTTP server listens and whom it lets in (see http.py for what each mode means)."""
+
+    host: str = DEFAULT_HTTP_HOST
+    port: int = DEFAULT_HTTP_PORT
+    tokens: tuple[SecretStr, ...] = ()
+    allowed_origins: tuple[str, ...] = ()
+    state_secret: SecretStr | None = None
+    max_concurrent_calls: int = DEFAULT_MAX_CALLS
+
+    @property
+    def loopback(self) -> bool:
+        return is_loopback(self.host.strip("[]"))
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, host: str | None = None, port: int | None = None) -> HttpSettings:
+        """`host` and `port` (command-line flags) win over HOSTUP_MCP_HOST and HOSTUP_MCP_PORT."""
+        return cls(
+            host=host or env.get(HTTP_HOST, "").strip() or DEFAULT_HTTP_HOST,
+            port=port if port is not None else parse_port(env.get(HTTP_PORT, "")),
+            tokens=parse_tokens(env.get(HTTP_TOKENS, "")),
+            allowed_origins=tuple(origin.strip() for origin in env.get(HTTP_ALLOWED_ORIGINS, "").split(",") if origin),
+            state_secret=SecretStr(env[HTTP_STATE_SECRET]) if env.get(HTTP_STATE_SECRET) else None,
+            max_concurrent_calls=parse_count(HTTP_MAX_CALLS, env.get(HTTP_MAX_CALLS, ""), DEFAULT_MAX_CALLS),
+        )
+
+    def check(self, config: Config) -> None:
+        """Refuse the combinations that would hand someone else's HostUp key to whoever can reach the port."""
+        if config.demo:
+            return
+        if self.tokens and config.key_source == "request":
+            raise ConfigError(
+                f"{HTTP_TOKENS} is set but {ENV_API_KEY} is not: with no server key each request's Authorization "
+                f"header carries the user's own HostUp key, so it cannot also carry an access token. Set "
+                f"{ENV_API_KEY} to share one key behind the tokens, or unset {HTTP_TOKENS}."
+            )
+        if config.key_source == "server" and not self.loopback and not self.tokens:
+            raise ConfigError(
+                f"refusing to serve {ENV_API_KEY} on {self.host}, which is not a loopback address, without "
+                f"{HTTP_TOKENS}: anyone who can reach the port would use your HostUp key. Set {HTTP_TOKENS} to one "
+                f"or more comma-separated access tokens (at least {MIN_TOKEN_CHARS} characters), bind to "
+                f"127.0.0.1, or unset {ENV_API_KEY} so that each user sends their own key."
+            )
+
+
+def parse_port(raw: str) -> int:
+    if raw.strip() == "":
+        return DEFAULT_HTTP_PORT
+    if not raw.strip().isdigit() or not 0 <= int(raw) <= 65535:
+        raise ConfigError(f"{HTTP_PORT} must be a port number (0-65535), got {raw!r}")
+    return int(raw)
+
+
+def parse_count(name: str, raw: str, default: int) -> int:
+    if raw.strip() == "":
+        return default
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name} must be a whole number of at least 1, got {raw!r}")
+    return int(raw)
+
+
+def parse_tokens(raw: str) -> tuple[SecretStr, ...]:
+    tokens = tuple(token.strip() for token in raw.split(",") if token.strip())
+    for token in tokens:
+        if len(token) < MIN_TOKEN_CHARS or not all("\x21" <= char <= "\x7e" for char in token):
+            # Never echo a token: it is a secret even when it is a bad one.
+            raise ConfigError(
+                f"each token in {HTTP_TOKENS} must be at least {MIN_TOKEN_CHARS} printable characters without "
+                "spaces (generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+    return tuple(SecretStr(token) for token in tokens)

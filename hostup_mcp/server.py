@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 from mcp.server.mcpserver import MCPServer
+from mcp.server.request_state import RequestStateSecurity
 
 from hostup_mcp import __version__
 from hostup_mcp.config import Config
@@ -31,8 +32,10 @@ def build_server(
     config: Config,
     transport: httpx.AsyncBaseTransport | None = None,
     retry: RetryPolicy | None = None,
+    state_security: RequestStateSecurity | None = None,
 ) -> MCPServer[HostUpClient]:
-    """The server; `transport` and `retry` let tests put a fake HostUp and short waits behind it."""
+    """The server; `transport` and `retry` let tests put a fake HostUp and short waits behind it.
+    `state_security` seals the state of question round trips (HTTP sets it; the default is per process)."""
 
     @asynccontextmanager
     async def lifespan(_server: MCPServer[HostUpClient]) -> AsyncIterator[HostUpClient]:
@@ -51,4 +54,5 @@ def build_server(
         lifespan=lifespan,
         log_level=config.log_level,  # type: ignore[arg-type]  # validated against the same names
         tools=tools.tools,
+        request_state_security=state_security,
     )

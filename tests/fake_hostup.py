@@ -184,3 +184,24 @@ def serve_http(fake: FakeHostUp) -> Iterator[str]:
 
 def compact_json(document: Any) -> str:
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
+class PerKeyHostUp(FakeHostUp):
+    """Several users, each with their own key and their own ISO: a call shows whose key it used."""
+
+    def __init__(self, owners: dict[str, str]) -> None:
+        super().__init__()
+        self.owners = owners  # key -> owner
+        self.used: list[tuple[str, str]] = []  # (owner, path) of every request
+
+    async def handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        key = request.headers.get("authorization", "").removeprefix("Bearer ")
+        owner = self.owners.get(key)
+        if owner is None:
+            return problem_response(401, request.url.path)
+        self.used.append((owner, request.url.path))
+        await asyncio.sleep(0.01)  # long enough for concurrent calls to overlap
+        body = copy.deepcopy(DOCUMENTED_200)
+        body["available"][0]["displayName"] = f"ISO of {owner}"
+        return httpx.Response(200, json=body)

@@ -99,6 +99,10 @@ class HostUpClient:
             rng = random.Random()  # noqa: S311 - jitter, not crypto
             yield cls(http, config, retry or RetryPolicy(), rng, config.api_key)
 
+    def with_key(self, key: SecretStr | None) -> HostUpClient:
+        """The same connections, another key: one request's own (per-user mode), used for it alone."""
+        return HostUpClient(self._http, self._config, self._retry, self._rng, key)
+
     async def get_vps_iso_media(self, vps_id: str) -> VpsIsoMedia:
         return await self._call(VpsIsoMedia, "GET", f"{vps_path(vps_id)}/iso")
 

@@ -29,6 +29,7 @@ LOCAL_NEXT_STEPS = {
     "invalid_arguments": "correct the arguments listed above (the tool's inputSchema says what each takes) and "
     "call again.",
     "unusable_answer": "ask the user in the chat whether to go ahead before calling again.",
+    "busy": "try again in a few seconds.",
     "iso_not_found": "call list_vps_iso_media for this VPS and use an id from available[].id exactly.",
     "action_blocked": (
         "tell the user why HostUp blocks this right now (the reason above); it becomes possible once the cause "

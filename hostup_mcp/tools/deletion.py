@@ -6,11 +6,13 @@ from typing import Any
 
 from mcp.server.elicitation import ElicitationResult
 from mcp.server.mcpserver import Context
+from mcp_types.version import is_version_at_least
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from hostup_mcp.hostup.models import HostUpModel, IsoImage, VpsIsoMedia
 from hostup_mcp.tools.text import clean, number, verbatim
 
+MODERN_ERA = "2026-07-28"  # questions ride in the tool result (input_required) from this version on
 NOT_AGAIN = "Do not call delete_vps_iso for this ISO again unless the user asks."
 
 
@@ -38,10 +40,15 @@ class NotAsked(BaseModel):
 
 
 def can_ask(ctx: Context[Any]) -> bool:
-    """Whether the client can show a form to a person (a bare `elicitation: {}` means form)."""
+    """Whether a form can reach a person: the client takes forms (a bare `elicitation: {}` means form),
+    and this connection can carry the question. From 2026-07-28 it always can (the question is part of
+    the result); before, it needs a channel for server-to-client requests, which stateless HTTP lacks."""
     capabilities = ctx.client_capabilities
     elicitation = capabilities.elicitation if capabilities is not None else None
-    return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
+    if elicitation is None or (elicitation.form is None and elicitation.url is not None):
+        return False
+    version = ctx.protocol_version
+    return (version is not None and is_version_at_least(version, MODERN_ERA)) or ctx.session.can_send_request
 
 
 def preview_deletion(volid: str, state: VpsIsoMedia | None) -> DeleteOutcome | None:

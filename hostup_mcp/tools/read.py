@@ -12,6 +12,7 @@ from hostup_mcp.config import Config
 from hostup_mcp.hostup.client import HostUpClient
 from hostup_mcp.hostup.failures import HostUpError
 from hostup_mcp.hostup.models import JobEnvelope, VpsIsoMedia, VpsPage
+from hostup_mcp.tools.access import hostup_client
 from hostup_mcp.tools.advice import Call
 from hostup_mcp.tools.arguments import JobReference, PrimaryIp, VpsId
 from hostup_mcp.tools.registry import ToolRegistry
@@ -58,9 +59,7 @@ def register_read_tools(tools: ToolRegistry, config: Config) -> None:
         ] = None,
     ) -> Annotated[CallToolResult, VpsPage]:
         try:
-            page = await ctx.request_context.lifespan_context.list_vps(
-                limit=limit, cursor=cursor, primary_ip=primary_ip
-            )
+            page = await hostup_client(ctx, config).list_vps(limit=limit, cursor=cursor, primary_ip=primary_ip)
         except HostUpError as exc:
             not_found = "HostUp found nothing to list here; check primary_ip, or call list_vps without it."
             return failure_result(config, exc.failure, Call(READ_VM, not_found=not_found))
@@ -69,7 +68,7 @@ def register_read_tools(tools: ToolRegistry, config: Config) -> None:
     @tools.tool(name="list_vps_iso_media", title="List VPS ISO media", description=LIST_VPS_ISO_MEDIA, annotations=READ)
     async def list_vps_iso_media(vps_id: VpsId, ctx: Context[HostUpClient]) -> Annotated[CallToolResult, VpsIsoMedia]:
         try:
-            media = await ctx.request_context.lifespan_context.get_vps_iso_media(vps_id)
+            media = await hostup_client(ctx, config).get_vps_iso_media(vps_id)
         except HostUpError as exc:
             return failure_result(config, exc.failure, Call(READ_VM, vps_id=vps_id))
         return outcome(config, render_iso_media(media), media.model_dump(mode="json", exclude_unset=True))
@@ -83,7 +82,7 @@ def register_read_tools(tools: ToolRegistry, config: Config) -> None:
         ctx: Context[HostUpClient],
     ) -> Annotated[CallToolResult, JobEnvelope]:
         try:
-            envelope = await ctx.request_context.lifespan_context.get_job(job_id)
+            envelope = await hostup_client(ctx, config).get_job(job_id)
         except HostUpError as exc:
             not_found = "no such job (it may have expired): check the id, or re-read list_vps_iso_media instead."
             return failure_result(config, exc.failure, Call(READ_VM, not_found=not_found))

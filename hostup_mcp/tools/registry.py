@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.mcpserver.tools import Tool
 from mcp.types import ToolAnnotations
-from pydantic import Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from hostup_mcp.config import Config
 from hostup_mcp.hostup.client import call_deadline
@@ -25,32 +26,71 @@ FunctionT = TypeVar("FunctionT", bound=Callable[..., Any])
 NO_SCOPES = Call(scopes=())
 
 
+class CallLimit:
+    """Tool calls in flight in this process; past the limit a call is answered "busy", not queued."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.in_flight = 0
+
+    @property
+    def full(self) -> bool:
+        return self.limit is not None and self.in_flight >= self.limit
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    config: Config
+    calls: CallLimit
+
+
 class GuardedTool(Tool):
-    """An SDK tool whose argument errors read like our other errors.
+    """An SDK tool whose argument errors read like our other errors, under the process's call limit.
 
     The SDK would answer bad arguments with pydantic's text (and a library URL), and a confirmation
     answer that does not fit its form with the resolver's module path; here both become problems.
     """
 
-    config: Config | None = Field(default=None, exclude=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True)  # for Guard, which pydantic need not validate
+
+    guard: Guard | None = Field(default=None, exclude=True)  # set right after from_function() by ToolRegistry
 
     async def run(self, arguments: dict[str, Any], context: Any, convert_result: bool = False) -> Any:
-        assert self.config is not None
+        assert self.guard is not None
+        calls = self.guard.calls
+        if calls.full:
+            logger.warning("tool %s refused: %d calls already in flight", self.name, calls.in_flight)
+            return refusal_result(self.guard.config, busy(calls.in_flight), NO_SCOPES)
+        calls.in_flight += 1
+        try:
+            return await self.run_guarded(self.guard.config, arguments, context, convert_result)
+        finally:
+            calls.in_flight -= 1
+
+    async def run_guarded(self, config: Config, arguments: dict[str, Any], context: Any, convert_result: bool) -> Any:
         try:
             self.fn_metadata.validate_arguments(arguments)
         except ValidationError as error:
             accepted = list(self.parameters.get("properties", {}))
             logger.info("tool %s rejected arguments: %s", self.name, sorted({str(e["loc"][0]) for e in error.errors()}))
-            return refusal_result(self.config, explain(self.name, error, arguments, accepted), NO_SCOPES)
+            return refusal_result(config, explain(self.name, error, arguments, accepted), NO_SCOPES)
         try:
-            with call_deadline(self.config.timeout_seconds):  # one budget for every HostUp request of the call
+            with call_deadline(config.timeout_seconds):  # one budget for every HostUp request of the call
                 return await super().run(arguments, context, convert_result)
         except UnexpectedToolError:
             raise
         except ToolError:
             # Our tool bodies return their errors; a ToolError can only come from the SDK asking the user.
             logger.info("tool %s: the answer to its question could not be used", self.name)
-            return refusal_result(self.config, unusable_answer(), NO_SCOPES)
+            return refusal_result(config, unusable_answer(), NO_SCOPES)
+
+
+def busy(in_flight: int) -> Problem:
+    return synthesized(
+        "busy",
+        "The server is busy",
+        f"This server is already handling {in_flight} tool calls, its limit; nothing was sent to HostUp.",
+    )
 
 
 def unusable_answer() -> Problem:
@@ -69,6 +109,7 @@ class ToolRegistry:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.tools: list[Tool] = []
+        self.calls = CallLimit(config.max_concurrent_calls)
 
     def tool(
         self, *, name: str, title: str, description: str, annotations: ToolAnnotations
@@ -79,7 +120,7 @@ class ToolRegistry:
                     function, name=name, title=title, description=description, annotations=annotations
                 )
                 assert isinstance(tool, GuardedTool)  # from_function builds `cls`, though typed as Tool
-                tool.config = self.config
+                tool.guard = Guard(self.config, self.calls)
                 self.tools.append(tool)
             return function
 

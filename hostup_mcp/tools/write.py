@@ -17,6 +17,7 @@ from hostup_mcp.hostup.client import HostUpClient, call_deadline
 from hostup_mcp.hostup.failures import HostUpError
 from hostup_mcp.hostup.models import ActionGate, MountResult, OperationResult, UnmountResult, VpsIsoMedia
 from hostup_mcp.hostup.problems import Problem, synthesized
+from hostup_mcp.tools.access import hostup_client
 from hostup_mcp.tools.advice import Call
 from hostup_mcp.tools.arguments import Decompress, Device, DownloadUrl, FileName, IsoId, StrictTrue, VpsId
 from hostup_mcp.tools.deletion import (
@@ -119,7 +120,7 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
         ctx: Context[HostUpClient],
         device: Annotated[Device | None, Field(description="CD/DVD slot; omit to let HostUp choose.")] = None,
     ) -> Annotated[CallToolResult, MountResult]:
-        client = ctx.request_context.lifespan_context
+        client = hostup_client(ctx, config)
         call = write_call(
             vps_id, "mount", "no such VPS or ISO: check vps_id with list_vps and iso_id with list_vps_iso_media."
         )
@@ -152,7 +153,7 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
     ) -> Annotated[CallToolResult, UnmountResult]:
         call = write_call(vps_id, "unmount", "no such VPS: check vps_id with list_vps.")
         try:
-            result = await ctx.request_context.lifespan_context.unmount_iso(vps_id, device)
+            result = await hostup_client(ctx, config).unmount_iso(vps_id, device)
         except HostUpError as exc:
             return failure_result(config, exc.failure, call)
         text = (
@@ -173,7 +174,7 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
             Decompress | None, Field(description="Compression of the downloaded file, if any.")
         ] = None,
     ) -> Annotated[CallToolResult, OperationResult]:
-        client = ctx.request_context.lifespan_context
+        client = hostup_client(ctx, config)
         call = write_call(vps_id, "download", "no such VPS: check vps_id with list_vps.", idempotent=False)
         try:
             state = await read_state(client, vps_id)
@@ -193,7 +194,7 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
         if not can_ask(ctx):
             return NotAsked()
         try:
-            state = await read_state(ctx.request_context.lifespan_context, vps_id)
+            state = await read_state(hostup_client(ctx, config), vps_id)
         except HostUpError:
             return NotAsked()
         preview = preview_deletion(volid, state)
@@ -212,7 +213,7 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
             Field(description="true only after the user agreed; ignored when the client can ask the user itself."),
         ] = False,
     ) -> Annotated[CallToolResult, DeleteOutcome]:
-        client = ctx.request_context.lifespan_context
+        client = hostup_client(ctx, config)
         call = write_call(vps_id, "deletion", "no such VPS or ISO: check ids with list_vps and list_vps_iso_media.")
         # A fresh budget for HostUp: the time the person took to answer the question is not HostUp's.
         with call_deadline(config.timeout_seconds):

@@ -1,0 +1,268 @@
+"""Streamable HTTP: one stateless app that many users and many replicas can share.
+
+Every request stands alone (`stateless_http=True`, JSON responses, nothing kept between requests), so
+any replica behind any load balancer can answer it, in both protocol eras. Whose HostUp key a request
+uses is the mode, chosen by configuration and printed at start:
+
+- per-user: no HOSTUP_API_KEY. Each request carries its user's own HostUp key as `Authorization:
+  Bearer <key>`, the way HostUp takes it; it is used for that request's HostUp calls only and sent
+  only to HOSTUP_BASE_URL. A request without one gets a 401 saying how to send it.
+- server key, local: HOSTUP_API_KEY, bound to a loopback address: like stdio, with Host/Origin
+  (DNS-rebinding) protection.
+- server key, shared: HOSTUP_API_KEY on any other address: clients must present one of
+  HOSTUP_MCP_TOKENS as `Authorization: Bearer`; without tokens the server refuses to start.
+- demo: the sandbox; no key in any direction.
+
+No OAuth metadata is advertised: this server is not an OAuth resource server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import socket
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import uvicorn
+from mcp.server.request_state import RequestStateSecurity
+from mcp.server.transport_security import TransportSecuritySettings
+from pydantic import SecretStr
+
+from hostup_mcp.config import ENV_API_KEY, HTTP_TOKENS, Config, HttpSettings, parse_bearer
+from hostup_mcp.server import build_server
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+MCP_PATH = "/mcp"
+HEALTH_PATH = "/healthz"
+MAX_BODY_BYTES = 64 * 1024  # the largest call (download_vps_iso) is ~3 KiB; the SDK's default is 4 MiB
+SHUTDOWN_GRACE_SECONDS = 5.0  # beyond HOSTUP_TIMEOUT, for the answer to travel back
+
+access_log = logging.getLogger("hostup_mcp.access")
+logger = logging.getLogger(__name__)
+
+
+def key_mode(config: Config, settings: HttpSettings) -> str:
+    if config.demo:
+        return "demo (the built-in sandbox; no key needed)"
+    if config.key_source == "request":
+        return "per-user key (each request sends its user's own HostUp key as Authorization: Bearer)"
+    if settings.tokens:
+        return f"server key, shared (clients present one of {len(settings.tokens)} access tokens as Bearer)"
+    return "server key, local (loopback only, Host/Origin checked)"
+
+
+def build_app(config: Config, settings: HttpSettings, **server_options: Any) -> ASGIApp:
+    """The whole HTTP app; `server_options` (a test's fake HostUp transport) go to build_server."""
+    server = build_server(config, state_security=state_security(config, settings), **server_options)
+    mcp_app = server.streamable_http_app(
+        streamable_http_path=MCP_PATH,
+        stateless_http=True,
+        json_response=True,
+        max_request_body_size=MAX_BODY_BYTES,
+        transport_security=host_checks(settings),
+        host=settings.host,
+    )
+    return Gate(mcp_app, config, settings)
+
+
+def host_checks(settings: HttpSettings) -> TransportSecuritySettings:
+    """On loopback, only local Host and Origin headers (a web page cannot rebind a name onto 127.0.0.1).
+    Elsewhere the public name is the balancer's business; Origin is checked by Gate."""
+    if not settings.loopback:
+        return TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    local = ["127.0.0.1", "localhost", "[::1]"]
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=[f"{name}:*" for name in local] + local,
+        allowed_origins=[f"http://{name}:*" for name in local] + list(settings.allowed_origins),
+    )
+
+
+def state_security(config: Config, settings: HttpSettings) -> RequestStateSecurity:
+    """How the state of a 2026-07-28 question round trip (the delete confirmation) is sealed.
+
+    Replicas must share HOSTUP_MCP_STATE_SECRET for an answer to reach another replica than the one
+    that asked; without it each process seals with its own key. In per-user mode the state is bound
+    to the user's key, so nobody can replay another user's confirmation.
+    """
+    secret = settings.state_secret.get_secret_value() if settings.state_secret else os.urandom(32)
+    if config.key_source == "request":
+        return RequestStateSecurity(keys=[secret], bind_principal=key_principal)
+    return RequestStateSecurity(keys=[secret])
+
+
+def key_principal(ctx: Any) -> str | None:
+    headers = getattr(ctx.request, "headers", None)
+    key = parse_bearer(headers.get("authorization") if headers is not None else None)
+    return hashlib.sha256(key.get_secret_value().encode()).hexdigest() if key else None
+
+
+class Gate:
+    """In front of the MCP app: health, who may call, Origin off loopback, and one access-log line per
+    request (method, tool, status, duration; never a header value, so never a key or token)."""
+
+    def __init__(self, app: ASGIApp, config: Config, settings: HttpSettings) -> None:
+        self.app = app
+        self.config = config
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # lifespan: the SDK's session manager starts and stops here
+            await self.app(scope, receive, send)
+            return
+        started = time.monotonic()
+        seen = Seen()
+        try:
+            await self.dispatch(scope, seen.receiving(receive), seen.sending(send))
+        finally:
+            access_log.info(
+                "%s %s %s %s %.0f ms", scope["method"], scope["path"], seen.what(), seen.status, seen.ms(started)
+            )
+
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+        if scope["path"] == HEALTH_PATH:
+            await respond(send, 200, {"status": "ok"})
+            return
+        origin = headers.get("origin")
+        if origin is not None and not self.settings.loopback and origin not in self.settings.allowed_origins:
+            await respond(send, 403, {"error": "origin_not_allowed", "error_description": "Origin not allowed."})
+            return
+        refusal = self.refusal(headers.get("authorization"))
+        if refusal is not None:
+            await respond(send, 401, refusal, {"www-authenticate": 'Bearer realm="hostup-mcp"'})
+            return
+        await self.app(scope, receive, send)
+
+    def refusal(self, authorization: str | None) -> dict[str, str] | None:
+        """Why a request may not go on, as a 401 body; None when it may."""
+        if self.config.demo:
+            return None
+        presented = parse_bearer(authorization)
+        if self.config.key_source == "request":
+            if presented is not None:
+                return None
+            return {
+                "error": "missing_hostup_key",
+                "error_description": "Send your own HostUp API key as 'Authorization: Bearer <key>'. Create one with "
+                "the read:vm scope (write:vm and write:storage for changes) at https://cloud.hostup.se/api-management. "
+                "It is used for this request's HostUp calls only and never stored.",
+            }
+        if not self.settings.tokens or (presented is not None and matches_any(presented, self.settings.tokens)):
+            return None
+        return {
+            "error": "invalid_token",
+            "error_description": f"This server uses its own {ENV_API_KEY}: present one of its access tokens "
+            f"({HTTP_TOKENS}) as 'Authorization: Bearer <token>'. Ask whoever runs it for one.",
+        }
+
+
+def matches_any(presented: SecretStr, tokens: tuple[SecretStr, ...]) -> bool:
+    """Constant time in the token compared, and every token is compared, so timing tells nothing."""
+    value = presented.get_secret_value().encode()
+    results = [hmac.compare_digest(value, token.get_secret_value().encode()) for token in tokens]
+    return any(results)
+
+
+class Seen:
+    """What passed through: the status sent, and the JSON-RPC method and tool name of the body."""
+
+    def __init__(self) -> None:
+        self.status = 0
+        self.body = bytearray()
+
+    def receiving(self, receive: Receive) -> Receive:
+        async def tee() -> Message:
+            message = await receive()
+            if message["type"] == "http.request" and len(self.body) <= MAX_BODY_BYTES:
+                self.body += message.get("body", b"")
+            return message
+
+        return tee
+
+    def sending(self, send: Send) -> Send:
+        async def note(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.status = message["status"]
+            await send(message)
+
+        return note
+
+    def what(self) -> str:
+        """`tools/call list_vps` or `initialize`; `-` when the body is not one JSON-RPC request."""
+        try:
+            request = json.loads(self.body)
+        except ValueError:
+            return "-"
+        if not isinstance(request, dict):
+            return "-"
+        method = str(request.get("method", "-"))[:40]
+        params = request.get("params")
+        name = params.get("name") if isinstance(params, dict) and method == "tools/call" else None
+        return f"{method} {str(name)[:64]}" if isinstance(name, str) else method
+
+    @staticmethod
+    def ms(started: float) -> float:
+        return (time.monotonic() - started) * 1000
+
+
+async def respond(send: Send, status: int, document: dict[str, str], headers: dict[str, str] | None = None) -> None:
+    body = json.dumps(document).encode()
+    fields = {"content-type": "application/json", "content-length": str(len(body)), **(headers or {})}
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(k.encode(), v.encode()) for k, v in fields.items()],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def serve(config: Config, settings: HttpSettings) -> int:
+    """Run until SIGTERM or Ctrl-C; calls in flight finish first."""
+    settings.check(config)
+    access_log.setLevel(logging.INFO)  # one line per request, whatever HOSTUP_LOG_LEVEL says
+    listener = bind(settings.host, settings.port)
+    host, port = listener.getsockname()[:2]
+    where = f"[{host}]" if ":" in host else host
+    writes = "writes on" if config.enable_writes else "writes off"
+    logger.warning(
+        "serving MCP over Streamable HTTP at http://%s:%d%s — %s; %s",
+        where,
+        port,
+        MCP_PATH,
+        key_mode(config, settings),
+        writes,
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            build_app(config, settings),
+            log_level=config.log_level.lower(),
+            access_log=False,  # ours is one line per request on stderr, without header values
+            timeout_graceful_shutdown=int(config.timeout_seconds + SHUTDOWN_GRACE_SECONDS),
+            lifespan="on",
+        )
+    )
+    server.run(sockets=[listener])
+    return 0
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before uvicorn starts, so port 0 works and the real port is known."""
+    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host.strip("[]"), port))
+    listener.listen(128)
+    return listener
