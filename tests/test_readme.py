@@ -13,18 +13,20 @@ from mcp import Client
 from hostup_mcp.cli import build_parser
 from hostup_mcp.config import Config
 from hostup_mcp.hostup.sandbox import EXAMPLE_VPS_ID
+from hostup_mcp.http import MCP_PATH
 from hostup_mcp.server import build_server
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 JSON_BLOCKS = re.findall(r"```json\n(.*?)```", README, re.DOTALL)
 
 
-def server_entries() -> list[dict]:
+def server_entries(remote: bool = False) -> list[dict]:
+    """The stdio entries (or, with `remote`, the HTTP ones) of every client snippet."""
     entries = []
     for block in JSON_BLOCKS:
         document = json.loads(block)
         entries += list((document.get("mcpServers") or document.get("servers") or {}).values())
-    return entries
+    return [entry for entry in entries if ("url" in entry) is remote]
 
 
 def test_no_snippet_runs_the_unpublished_pypi_name():
@@ -35,8 +37,33 @@ def test_no_snippet_runs_the_unpublished_pypi_name():
 
 
 def test_every_json_snippet_parses_and_there_is_one_per_client():
-    assert len(JSON_BLOCKS) == 3  # Claude Desktop, Cursor, VS Code
+    assert len(JSON_BLOCKS) == 5  # stdio: Claude Desktop, Cursor, VS Code; HTTP: VS Code, Cursor
     assert len(server_entries()) == 6
+    assert len(server_entries(remote=True)) == 2
+
+
+@pytest.mark.parametrize("entry", server_entries(remote=True), ids=["vscode", "cursor"])
+def test_every_remote_snippet_sends_the_key_as_a_bearer_header_to_mcp(entry: dict):
+    assert entry["url"].endswith(MCP_PATH)
+    assert entry["headers"]["Authorization"].startswith("Bearer ")
+    assert entry.get("type", "http") == "http"
+
+
+def test_vs_code_takes_the_remote_key_from_a_password_prompt_too():
+    vscode = json.loads(JSON_BLOCKS[3])
+    (prompt,) = vscode["inputs"]
+
+    assert prompt["password"] is True
+    assert vscode["servers"]["hostup-remote"]["headers"]["Authorization"] == f"Bearer ${{input:{prompt['id']}}}"
+
+
+def test_the_claude_code_remote_command_uses_http_and_a_bearer_header():
+    (line,) = [line for line in README.splitlines() if line.startswith("claude mcp add --transport http")]
+    words = shlex.split(line)
+
+    assert words[words.index("--transport") + 1] == "http"
+    assert words[words.index("--header") + 1].startswith("Authorization: Bearer ")
+    assert words[6].endswith(MCP_PATH)  # claude mcp add --transport http NAME URL
 
 
 @pytest.mark.parametrize("entry", server_entries(), ids=lambda entry: " ".join(entry.get("args", [])))
@@ -62,7 +89,7 @@ def test_vs_code_takes_the_key_from_a_password_prompt():
 
 
 def test_claude_code_commands_are_accepted_by_the_cli():
-    lines = [line for line in README.splitlines() if line.startswith("claude mcp add")]
+    lines = [line for line in README.splitlines() if line.startswith("claude mcp add") and "--transport" not in line]
     assert len(lines) == 2
     for line in lines:
         words = shlex.split(line)
@@ -93,3 +120,11 @@ async def test_the_tool_table_lists_exactly_the_served_tools_with_their_annotati
         assert hint_text.startswith("read-only") is hints.read_only_hint, name
         assert ("**destructive**" in hint_text) is hints.destructive_hint, name
         assert ("**not idempotent**" in hint_text) is (not hints.idempotent_hint), name
+
+
+def test_every_page_the_readme_links_to_exists():
+    root = Path(__file__).resolve().parent.parent
+    links = set(re.findall(r"\]\(((?:docs/)?[\w./-]+\.md)(?:#[\w-]+)?\)", README))
+
+    assert {"docs/remote.md", "docs/errors.md", "docs/reliability.md"} <= links
+    assert [link for link in links if not (root / link).exists()] == []

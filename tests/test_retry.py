@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hostup_mcp.hostup.retry import RetryPolicy, parse_retry_after
+from hostup_mcp.hostup.retry import RetryPolicy, parse_rate_limit_reset, parse_retry_after
 
 POLICY = RetryPolicy()
 RNG = random.Random(7)
@@ -68,3 +68,45 @@ def test_retry_after_is_read_as_seconds_or_an_http_date(header: str | None, seco
     now = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
 
     assert parse_retry_after(header, now=now) == seconds
+
+
+class Extreme(random.Random):
+    """Jitter at the top of its range."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
+@pytest.mark.parametrize(
+    ("attempt", "status", "expected"), [(1, 503, 0.25), (2, 503, 0.5), (1, 429, 2.0), (2, 429, 4.0)]
+)
+def test_the_jitter_reaches_exactly_the_top_of_its_range(attempt: int, status: int, expected: float):
+    assert POLICY.wait_before_retry(attempt, status, None, Extreme()) == expected
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("9" * 9, 999_999_999), ("1" + "0" * 9, None)])
+def test_retry_after_takes_up_to_nine_digits(value: str, seconds: int | None):
+    assert parse_retry_after(value) == seconds
+
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("2026-01-01T00:00:10+00:00", 10),
+        ("2026-01-01T00:00:10Z", 10),
+        ("2026-01-01T00:00:10", 10),  # no zone: UTC
+        ("2026-01-01T01:00:10+01:00", 10),
+        ("2025-12-31T23:59:00Z", 0),  # already past
+        ("next tuesday", None),
+        (None, None),
+    ],
+)
+def test_x_ratelimit_reset_is_read_as_an_iso_timestamp(value: str | None, seconds: int | None):
+    assert parse_rate_limit_reset(value, now=NOW) == seconds
+
+
+def test_an_http_date_without_a_zone_is_utc():
+    assert parse_retry_after("Thu, 01 Jan 2026 00:00:30", now=NOW) == 30

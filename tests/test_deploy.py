@@ -1,0 +1,104 @@
+"""The Dockerfile and the Kubernetes manifest cannot be run here (no Docker engine, no cluster); what can be
+checked is that they say what the server does: its command, port, probe path and variables."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+import yaml
+
+from hostup_mcp import config
+from hostup_mcp.cli import build_parser
+from hostup_mcp.http import HEALTH_PATH
+from tests.http_server import http_server
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+DOCUMENTS = list(yaml.safe_load_all((ROOT / "deploy" / "kubernetes.yaml").read_text()))
+KNOWN_VARIABLES = {value for name, value in vars(config).items() if re.fullmatch(r"(ENV|HTTP)_[A-Z_]+", name)}
+
+
+def instruction(name: str) -> list[str]:
+    found = re.search(rf"^{name} (\[.*\])$", DOCKERFILE, re.MULTILINE)
+    assert found is not None, name
+    return json.loads(found.group(1))
+
+
+def deployment() -> dict[str, Any]:
+    (found,) = [document for document in DOCUMENTS if document["kind"] == "Deployment"]
+    return found
+
+
+def container() -> dict[str, Any]:
+    (found,) = deployment()["spec"]["template"]["spec"]["containers"]
+    return found
+
+
+def test_the_image_runs_the_http_server_on_all_addresses_as_a_user():
+    assert instruction("ENTRYPOINT") == ["hostup-mcp"]
+    args = build_parser().parse_args(instruction("CMD"))
+    assert (args.transport, args.host, args.port) == ("http", "0.0.0.0", 8000)
+    assert re.search(r"^USER 10001$", DOCKERFILE, re.MULTILINE)
+    assert "pip install ." in DOCKERFILE
+    assert f"http://127.0.0.1:8000{HEALTH_PATH}" in DOCKERFILE  # the HEALTHCHECK
+
+
+def test_the_images_command_serves_the_demo():
+    # The Dockerfile's own arguments, with only the port made free for the test.
+    args = instruction("CMD")
+    args[args.index("--port") + 1] = "0"
+    with http_server({"HOSTUP_DEMO": "1"}, *args[2:]) as server:  # http_server adds --transport http
+        health = httpx2.get(f"{server.base.replace('0.0.0.0', '127.0.0.1')}{HEALTH_PATH}")
+
+    assert health.json() == {"status": "ok"}
+    assert "at http://0.0.0.0:" in server.stderr()
+
+
+def test_the_deployment_matches_the_cli():
+    spec = container()
+    args = build_parser().parse_args(spec["args"])
+    (port,) = spec["ports"]
+
+    assert args.transport == "http" and args.host == "0.0.0.0"
+    assert port["containerPort"] == args.port == 8000
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert spec[probe]["httpGet"] == {"path": HEALTH_PATH, "port": port["name"]}
+    assert {variable["name"] for variable in spec["env"]} <= KNOWN_VARIABLES
+    assert "preStop" in spec["lifecycle"]
+
+
+def test_the_deployment_is_three_replicas_locked_down():
+    pod = deployment()["spec"]["template"]["spec"]
+    spec = container()
+
+    assert deployment()["spec"]["replicas"] == 3
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert spec["securityContext"]["readOnlyRootFilesystem"] is True
+    assert spec["securityContext"]["allowPrivilegeEscalation"] is False
+    assert set(spec["resources"]) == {"requests", "limits"}
+    # drain: the preStop delay and the longest call fit in the grace period
+    assert pod["terminationGracePeriodSeconds"] >= 10 + config.DEFAULT_TIMEOUT_SECONDS + 5
+
+
+def test_the_service_routes_to_the_deployment():
+    (service,) = [document for document in DOCUMENTS if document["kind"] == "Service"]
+
+    assert service["spec"]["selector"] == deployment()["spec"]["selector"]["matchLabels"]
+    assert service["spec"]["ports"][0]["targetPort"] == container()["ports"][0]["name"]
+
+
+@pytest.mark.parametrize("variable", ["HOSTUP_API_KEY", "HOSTUP_MCP_TOKENS", "HOSTUP_MCP_STATE_SECRET"])
+def test_secrets_come_from_a_secret_never_from_the_manifest(variable: str):
+    values = {item["name"]: item for item in container()["env"]}
+    text = (ROOT / "deploy" / "kubernetes.yaml").read_text()
+
+    assert all(document["kind"] != "Secret" for document in DOCUMENTS)  # no secret value is committed
+    if variable in values:
+        assert "secretKeyRef" in values[variable]["valueFrom"]
+    else:
+        assert f"# shared: - name: {variable}" in text
