@@ -119,3 +119,53 @@ def test_demo_mode_ignores_the_key_and_base_url_without_checking_them(how: str):
     assert config.demo is True
     assert config.base_url.endswith(".invalid")
     assert config.timeout_seconds == 7
+
+
+@pytest.mark.parametrize("key", ["!" + KEY, KEY + "~", "!~"])
+def test_every_printable_ascii_character_may_be_in_a_key(key: str):
+    config = Config.from_env({"HOSTUP_API_KEY": key})
+
+    assert config.api_key is not None and config.api_key.get_secret_value() == key
+
+
+def test_a_base_url_with_only_a_user_name_is_refused_too():
+    with pytest.raises(ConfigError, match="must not contain credentials"):
+        Config.from_env({"HOSTUP_BASE_URL": "https://someone@cloud.hostup.se"})
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("cloud.hostup.se/api", "'cloud.hostup.se/api'"),  # no scheme
+        ("ftp://cloud.hostup.se/x", "'ftp://cloud.hostup.se/x'"),
+        ("ftp://u:p@cloud.hostup.se/x?key=1#frag", "'ftp://***@cloud.hostup.se/x?***#***'"),
+        ("ftp://a@b@cloud.hostup.se/x", "'ftp://***@cloud.hostup.se/x'"),  # the last @ ends the user part
+        ("http://cloud.hostup.se/x", "'http://cloud.hostup.se/x'"),
+        ("http://cloud.hostup.se/x#f", "'http://cloud.hostup.se/x#***'"),
+    ],
+)
+def test_a_refused_base_url_is_shown_exactly_but_for_its_secrets(raw: str, shown: str):
+    with pytest.raises(ConfigError) as caught:
+        Config.from_env({"HOSTUP_BASE_URL": raw})
+
+    assert str(caught.value).endswith(f"got {shown}")
+
+
+@pytest.mark.parametrize("raw", ["0.5", "120", "1e-3"])
+def test_timeouts_between_0_and_120_seconds_are_accepted(raw: str):
+    assert Config.from_env({"HOSTUP_TIMEOUT": raw}).timeout_seconds == float(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("True", True), ("YES", True), (" on ", True), ("Off", False)]
+)
+def test_flags_read_any_case(raw: str, expected: bool):
+    assert Config.from_env({"HOSTUP_ENABLE_WRITES": raw}).enable_writes is expected
+
+
+@pytest.mark.parametrize("name", ["HOSTUP_ENABLE_WRITES", "HOSTUP_DEMO"])
+def test_a_bad_flag_names_its_variable_and_value(name: str):
+    with pytest.raises(ConfigError) as caught:
+        Config.from_env({name: "maybe"})
+
+    assert str(caught.value) == f"{name} must be 1 or 0 (true/false, yes/no), got 'maybe'"

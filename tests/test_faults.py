@@ -73,6 +73,15 @@ def config_for(base_url: str) -> Config:
 
 @pytest.fixture
 async def client(hostup: ScriptedServer) -> AsyncIterator[Client]:
+    """Waits recorded, not slept, and a budget they never outlast, so retry counts do not depend on the clock."""
+    config = Config(api_key=SecretStr(API_KEY), base_url=hostup.base_url, timeout_seconds=10)
+    async with Client(build_server(config, retry=instant())) as connected:
+        yield connected
+
+
+@pytest.fixture
+async def hasty(hostup: ScriptedServer) -> AsyncIterator[Client]:
+    """A short budget (TIMEOUT) for the tests that wait it out for real."""
     async with Client(build_server(config_for(hostup.base_url), retry=instant())) as connected:
         yield connected
 
@@ -116,30 +125,30 @@ async def test_reset_once_then_success_recovers(client: Client, hostup: Scripted
     assert len(hostup.requests_to(PATH)) == 2
 
 
-async def test_a_server_that_never_answers_times_out_within_the_budget(client: Client, hostup: ScriptedServer):
+async def test_a_server_that_never_answers_times_out_within_the_budget(hasty: Client, hostup: ScriptedServer):
     hostup.script(PATH, Step(stall_before_headers=True))
 
-    result, elapsed = await timed_call(client)
+    result, elapsed = await timed_call(hasty)
 
     assert problem_of(result)["code"] == "timeout"
     assert TIMEOUT <= elapsed < TIMEOUT + 0.5
     assert len(hostup.requests_to(PATH)) == 1
 
 
-async def test_headers_then_a_stalled_body_times_out_within_the_budget(client: Client, hostup: ScriptedServer):
+async def test_headers_then_a_stalled_body_times_out_within_the_budget(hasty: Client, hostup: ScriptedServer):
     hostup.script(PATH, Step(body=b'{"available": []' + b" " * 100, send_bytes=10, ending="stall"))
 
-    result, elapsed = await timed_call(client)
+    result, elapsed = await timed_call(hasty)
 
     assert problem_of(result)["code"] == "timeout"
     assert elapsed < TIMEOUT + 0.5
 
 
-async def test_a_body_trickled_byte_by_byte_cannot_outlast_the_budget(client: Client, hostup: ScriptedServer):
+async def test_a_body_trickled_byte_by_byte_cannot_outlast_the_budget(hasty: Client, hostup: ScriptedServer):
     # Each byte arrives well within httpx's per-read timeout; only the overall deadline stops it.
     hostup.script(PATH, Step(body=json.dumps(DOCUMENTED_200).encode(), trickle_seconds=0.1))
 
-    result, elapsed = await timed_call(client)
+    result, elapsed = await timed_call(hasty)
 
     assert problem_of(result)["code"] == "timeout"
     assert elapsed < TIMEOUT + 0.5
@@ -360,10 +369,10 @@ async def test_persistent_5xx_gives_up_after_the_policy(
     assert all(0.125 <= wait <= 0.5 for wait in waits)
 
 
-async def test_a_wait_that_would_pass_the_deadline_is_not_started(client: Client, hostup: ScriptedServer):
+async def test_a_wait_that_would_pass_the_deadline_is_not_started(hasty: Client, hostup: ScriptedServer):
     hostup.script(PATH, rate_limited("1"))  # the budget is 1 s: a 1 s wait cannot fit
 
-    result, elapsed = await timed_call(client)
+    result, elapsed = await timed_call(hasty)
 
     assert problem_of(result)["retryAfterSeconds"] == 1
     assert len(hostup.requests_to(PATH)) == 1
@@ -612,6 +621,23 @@ async def test_a_decompression_bomb_is_stopped_at_the_limit_not_after_inflating_
     tracemalloc.stop()
     assert problem_of(result)["code"] == "response_too_large"
     assert peak < 8 * MAX_RESPONSE_BYTES  # httpx's decoder would have held all 64 MiB
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (gzip.compress(json.dumps(DOCUMENTED_200).encode())[:-12], "the compressed body ends early"),
+        (b"not gzip at all", "incorrect header check"),
+    ],
+)
+async def test_a_broken_compressed_body_is_explained(client: Client, hostup: ScriptedServer, body: bytes, why: str):
+    headers = {"content-type": "application/json", "content-encoding": "gzip"}
+    hostup.script(PATH, Step(headers=headers, body=body))
+
+    result, _ = await timed_call(client)
+
+    assert problem_of(result)["code"] == "invalid_response_body"
+    assert why in problem_of(result)["detail"]
 
 
 async def test_an_encoding_we_did_not_ask_for_is_refused(client: Client, hostup: ScriptedServer):

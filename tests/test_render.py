@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from hostup_mcp.hostup.failures import Failure
-from hostup_mcp.hostup.models import VpsIsoMedia, VpsPage
+from hostup_mcp.hostup.models import Job, OperationResult, VpsIsoMedia, VpsPage
 from hostup_mcp.hostup.problems import Problem
 from hostup_mcp.tools.advice import Call, render_problem
-from hostup_mcp.tools.render import render_iso_media, render_vps_page
+from hostup_mcp.tools.render import job_state, render_iso_media, render_job, render_operation, render_vps_page
 from hostup_mcp.tools.text import MAX_FIELD_CHARS, MAX_TEXT_CHARS, bounded, clean
 from tests.fake_hostup import BLOCKED_200, DOCUMENTED_200, compact_json, with_extra_fields
 
@@ -202,3 +202,134 @@ def test_a_long_cursor_reaches_the_model_whole():
     page = VpsPage.model_validate({"data": [{"id": "vps_a"}], "nextCursor": cursor})
 
     assert f"cursor={cursor}." in render_vps_page(page)
+
+
+def job(**fields: object) -> Job:
+    return Job.model_validate(fields)
+
+
+@pytest.mark.parametrize(
+    ("fields", "state"),
+    [
+        ({"isFailed": True, "status": "completed"}, "failed"),
+        ({"status": "failed"}, "failed"),
+        ({"state": "failed"}, "failed"),
+        ({"isCompleted": True}, "completed"),
+        ({"status": "completed"}, "completed"),
+        ({"state": "completed", "status": "active"}, "completed"),
+        ({"isRunning": True, "state": "active"}, "running"),
+        ({"isWaiting": True}, "waiting"),
+        ({"state": "delayed", "status": "queued"}, "delayed"),
+        ({"status": "queued"}, "queued"),
+        ({}, "unknown"),
+    ],
+)
+def test_a_job_has_one_word_for_its_state(fields: dict, state: str):
+    assert job_state(job(**fields)) == state
+
+
+def test_a_running_job_reads_in_one_line_with_every_other_field():
+    text = render_job(
+        "job_x",
+        job(
+            jobId="job_1",
+            isRunning=True,
+            progressDetails={"percentage": 40, "message": "Fetching"},
+            createdAt="2026-01-01",
+            finishedAt=None,
+            result={"size": "2 GB", "é": True},
+            note="n" * 400,
+        ),
+    )
+
+    first, advice = text.split("\n")
+    assert first.startswith(
+        'job job_1: running 40% (Fetching) createdAt="2026-01-01" result={"size": "2 GB", "é": true} '
+    )
+    assert "finishedAt" not in first  # absent values are not shown
+    assert first.endswith('note="' + "n" * 299 + "…(+102 chars)")  # cut at 300 characters of JSON
+    assert advice == "Not finished: call get_job again in a few seconds."
+
+
+def test_progress_fields_win_over_progress_details():
+    text = render_job("job_x", job(progress=75.5, progressMessage="Almost", progressDetails={"percentage": 1}))
+
+    assert text.startswith("job job_x: unknown 75.5% (Almost)")
+
+
+@pytest.mark.parametrize(
+    ("fields", "advice"),
+    [
+        ({"isCompleted": True}, "Done: call list_vps_iso_media to see the result."),
+        ({"isFailed": True}, "The job failed; tell the user, with the message above."),
+    ],
+)
+def test_a_finished_job_says_what_next(fields: dict, advice: str):
+    assert render_job("job_1", job(**fields)).endswith("\n" + advice)
+
+
+def test_no_job_data_is_said_so():
+    assert render_job("job_1", None) == "job job_1: HostUp returned no job data."
+
+
+def test_a_queued_download_names_its_job_and_how_to_follow_it():
+    result = OperationResult.model_validate(
+        {"operation": {"status": "queued", "jobId": "job_1", "pollUrl": "/api/jobs/job_1", "result": {"ok": 1}}}
+    )
+
+    assert render_operation(result) == (
+        "Download queued: job job_1 is queued, poll /api/jobs/job_1. result: {'ok': 1}\n"
+        "Follow it with get_job(job_id=job_1) every few seconds until it completes or fails; then "
+        "list_vps_iso_media shows the new ISO's available[].id."
+    )
+
+
+def test_a_download_already_there_is_ready():
+    result = OperationResult.model_validate({"operation": {"status": "completed", "jobId": "job_2", "pollUrl": None}})
+
+    assert render_operation(result) == (
+        "The ISO is already in the library (operation job_2 completed).\n"
+        "Call list_vps_iso_media to get its available[].id for mounting."
+    )
+
+
+def test_a_vps_page_with_more_pages_and_extra_fields():
+    page = VpsPage.model_validate(
+        {"data": [{"id": "vps_a", "name": "app 1", "primaryIp": None}], "nextCursor": "c2", "total": 3}
+    )
+
+    assert render_vps_page(page) == (
+        "VPS (1): id, name, primary IP, service status, power state, OS (- = none; more in the JSON)\n"
+        'vps_a "app 1" - - - -\n'
+        "More VPS exist: call list_vps again with cursor=c2.\n"
+        'other fields: +{"total":3}'
+    )
+    assert render_vps_page(VpsPage.model_validate({"data": []})) == "No VPS found."
+
+
+@pytest.mark.parametrize(
+    ("boot_order", "shown"),
+    [
+        (None, "boot: not reported"),
+        ({}, "boot: order not reported (names not reported; bootable devices not reported)"),
+        (
+            {"order": ["scsi0"], "devices": {"scsi0": "Disk"}},
+            "boot: scsi0 (names: scsi0=Disk; bootable devices not reported)",
+        ),
+        (
+            {"order": ["a"], "devices": {"a": "A"}, "availableDevices": [{"id": "a", "name": "B", "type": "disk"}]},
+            "boot: a (names: a=A; a B disk)",  # the names disagree with the device list: both shown
+        ),
+    ],
+)
+def test_boot_orders_with_parts_missing(boot_order: dict | None, shown: str):
+    body = copy.deepcopy(DOCUMENTED_200) | {"bootOrder": boot_order}
+
+    assert shown in render_iso_media(VpsIsoMedia.model_validate(body)).splitlines()
+
+
+def test_a_slot_without_a_device_name_says_so():
+    body = copy.deepcopy(DOCUMENTED_200)
+    body["availableDevices"] = [{"device": None, "type": "t", "description": "d", "inUse": True}]
+
+    assert "CD/DVD slots: (no device name) d t in use" in render_iso_media(VpsIsoMedia.model_validate(body))

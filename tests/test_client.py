@@ -1,0 +1,162 @@
+"""What the HTTP client observes when a call fails: each kind of failure, with its facts
+(the status received, whether the request was sent, whose problem it is)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from hostup_mcp.config import Config
+from hostup_mcp.hostup.client import MAX_RESPONSE_BYTES, HostUpClient, call_deadline
+from hostup_mcp.hostup.failures import Failure, HostUpError
+from hostup_mcp.hostup.retry import RetryPolicy
+from tests.fake_hostup import API_KEY, DOCUMENTED_200, EXAMPLE_VPS_ID, problem
+from tests.scripted_server import closed_port
+
+pytestmark = pytest.mark.anyio
+Handler = Callable[[httpx.Request], httpx.Response]
+NO_RETRY = RetryPolicy(max_attempts=1)
+
+
+async def failure_of(handler: Handler, call: Callable[[HostUpClient], object] | None = None) -> Failure:
+    config = Config(api_key=SecretStr(API_KEY), timeout_seconds=2)
+    async with HostUpClient.connect(config, transport=httpx.MockTransport(handler), retry=NO_RETRY) as client:
+        with pytest.raises(HostUpError) as caught:
+            await (call or (lambda c: c.get_vps_iso_media(EXAMPLE_VPS_ID)))(client)  # type: ignore[misc]
+    return caught.value.failure
+
+
+def facts(failure: Failure) -> tuple[object, ...]:
+    return (
+        failure.method,
+        failure.status,
+        failure.sent,
+        failure.from_hostup,
+        failure.problem.code,
+        failure.problem.status,
+    )
+
+
+ANSWERS: list[tuple[str, Handler, tuple[object, ...]]] = [
+    (
+        "HostUp's problem",
+        lambda r: httpx.Response(404, json=problem(404, "not_found", "Not found", "x", r.url.path)),
+        ("GET", 404, True, True, "not_found", 404),
+    ),
+    (
+        "an error that is not a problem",
+        lambda r: httpx.Response(502, headers={"content-type": "text/html"}, text="<title>Bad</title>"),
+        ("GET", 502, True, False, "invalid_error_body", 502),
+    ),
+    (
+        "a redirect",
+        lambda r: httpx.Response(302, headers={"location": "https://elsewhere.example/"}),
+        ("GET", 302, True, False, "redirect_not_followed", 302),
+    ),
+    (
+        "a body over the limit",
+        lambda r: httpx.Response(200, content=b" " * (MAX_RESPONSE_BYTES + 1)),
+        ("GET", 200, True, False, "response_too_large", 200),
+    ),
+    (
+        "a body that is not JSON",
+        lambda r: httpx.Response(200, headers={"content-type": "application/json"}, content=b"{"),
+        ("GET", 200, True, False, "invalid_response_body", 200),
+    ),
+    (
+        "a body of the wrong shape",
+        lambda r: httpx.Response(200, json={"available": 1}),
+        ("GET", 200, True, False, "unexpected_response_shape", 200),
+    ),
+    (
+        "a body of the wrong type",
+        lambda r: httpx.Response(200, headers={"content-type": "text/plain"}, text="ok"),
+        ("GET", 200, True, False, "invalid_response_body", 200),
+    ),
+]
+
+
+@pytest.mark.parametrize(("handler", "expected"), [answer[1:] for answer in ANSWERS], ids=[a[0] for a in ANSWERS])
+async def test_each_answer_that_is_not_data_is_a_failure_with_its_facts(handler: Handler, expected: tuple):
+    assert facts(await failure_of(handler)) == expected
+
+
+async def test_an_unusable_answer_to_a_write_is_a_failure_of_that_write():
+    failure = await failure_of(
+        lambda r: httpx.Response(200, json={"device": 3}), lambda c: c.mount_iso(EXAMPLE_VPS_ID, "iso_1")
+    )
+
+    assert facts(failure) == ("POST", 200, True, False, "unexpected_response_shape", 200)
+
+
+async def test_a_call_whose_budget_is_already_spent_is_not_sent():
+    seen: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=DOCUMENTED_200)
+
+    config = Config(api_key=SecretStr(API_KEY), timeout_seconds=2)
+    async with HostUpClient.connect(config, transport=httpx.MockTransport(record), retry=NO_RETRY) as client:
+        with call_deadline(-1), pytest.raises(HostUpError) as caught:
+            await client.unmount_iso(EXAMPLE_VPS_ID)
+
+    assert facts(caught.value.failure) == ("POST", None, False, False, "timeout", None)
+    assert "within the 2 s this call may take" in (caught.value.problem.detail or "")
+    assert seen == []
+
+
+async def test_no_connection_is_a_failure_before_sending(caplog: pytest.LogCaptureFixture):
+    config = Config(api_key=SecretStr(API_KEY), base_url=f"http://127.0.0.1:{closed_port()}", timeout_seconds=2)
+    caplog.set_level(logging.INFO, logger="hostup_mcp")
+    async with HostUpClient.connect(config, retry=NO_RETRY) as client:
+        with pytest.raises(HostUpError) as caught:
+            await client.get_vps_iso_media(EXAMPLE_VPS_ID)
+
+    assert facts(caught.value.failure) == ("GET", None, False, False, "connection_failed", None)
+    assert config.base_url in (caught.value.problem.detail or "")
+    assert f"GET /api/v2/vps/{EXAMPLE_VPS_ID}/iso: no connection (ConnectError)" in caplog.messages
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[tuple[HostUpClient, list[httpx.Request]]]:
+    seen: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"operation": {"status": "queued", "jobId": "job_1"}, "device": "ide2"})
+
+    config = Config(api_key=SecretStr(API_KEY))
+    async with HostUpClient.connect(config, transport=httpx.MockTransport(record), retry=NO_RETRY) as connected:
+        yield connected, seen
+
+
+async def test_path_segments_are_encoded_so_no_value_can_add_one(client):
+    hostup, seen = client
+    await hostup.get_job("a/../b?c")
+
+    assert seen[0].url.raw_path == b"/api/jobs/a%2F..%2Fb%3Fc"
+
+
+@pytest.mark.parametrize(
+    ("decompress", "body"),
+    [(None, {"url": "u", "filename": "f"}), ("gzip", {"url": "u", "filename": "f", "decompress": "gzip"})],
+)
+async def test_a_download_sends_decompress_only_when_given(client, decompress: str | None, body: dict):
+    hostup, seen = client
+    await hostup.download_iso(EXAMPLE_VPS_ID, "u", "f", decompress)
+
+    assert json.loads(seen[0].content) == body
+
+
+async def test_another_key_uses_the_same_connections_for_one_request(client):
+    hostup, seen = client
+    await hostup.with_key(SecretStr("hu_other")).unmount_iso(EXAMPLE_VPS_ID)
+    await hostup.unmount_iso(EXAMPLE_VPS_ID)
+
+    assert [request.headers["authorization"] for request in seen] == ["Bearer hu_other", f"Bearer {API_KEY}"]
