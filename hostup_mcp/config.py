@@ -23,8 +23,9 @@ ENV_TIMEOUT = "HOSTUP_TIMEOUT"
 ENV_LOG_LEVEL = "HOSTUP_LOG_LEVEL"
 ENV_DEMO = "HOSTUP_DEMO"
 ENV_ENABLE_WRITES = "HOSTUP_ENABLE_WRITES"
+ENV_UI = "HOSTUP_UI"
 # Every variable the server reads in every transport (server.json lists exactly these).
-SERVER_VARIABLES = (ENV_API_KEY, ENV_BASE_URL, ENV_TIMEOUT, ENV_LOG_LEVEL, ENV_DEMO, ENV_ENABLE_WRITES)
+SERVER_VARIABLES = (ENV_API_KEY, ENV_BASE_URL, ENV_TIMEOUT, ENV_LOG_LEVEL, ENV_DEMO, ENV_ENABLE_WRITES, ENV_UI)
 
 # The remote (Streamable HTTP) server's own settings.
 HTTP_TRANSPORT = "HOSTUP_MCP_TRANSPORT"
@@ -54,6 +55,7 @@ class Config:
     log_level: str = DEFAULT_LOG_LEVEL
     demo: bool = False
     enable_writes: bool = False
+    ui: bool = True  # the MCP Apps view of list_vps_iso_media, for hosts that render views
     # "request": no server key; each HTTP request brings its user's HostUp key (per-user mode).
     key_source: Literal["server", "request"] = "server"
     max_concurrent_calls: int | None = None  # tool calls in flight per process; None: no limit (stdio)
@@ -70,6 +72,7 @@ class Config:
             timeout_seconds=parse_timeout(env.get(ENV_TIMEOUT, "")),
             log_level=parse_log_level(env.get(ENV_LOG_LEVEL, "")),
             enable_writes=parse_flag(ENV_ENABLE_WRITES, env.get(ENV_ENABLE_WRITES, "")),
+            ui=parse_flag(ENV_UI, env.get(ENV_UI, "")) if env.get(ENV_UI, "").strip() else True,
         )
         if demo or parse_flag(ENV_DEMO, env.get(ENV_DEMO, "")):
             return config.as_demo()

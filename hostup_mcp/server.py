@@ -16,6 +16,7 @@ from hostup_mcp.hostup.retry import RetryPolicy
 from hostup_mcp.tools.read import register_read_tools
 from hostup_mcp.tools.registry import ToolRegistry
 from hostup_mcp.tools.results import DEMO_NOTICE
+from hostup_mcp.tools.view import apps_extension, only_for_view_hosts
 from hostup_mcp.tools.write import register_write_tools
 
 INSTRUCTIONS = (
@@ -55,4 +56,6 @@ def build_server(
         log_level=config.log_level,  # type: ignore[arg-type]  # validated against the same names
         tools=tools.tools,
         request_state_security=state_security,
+        extensions=[apps_extension()] if config.ui else [],
+        middleware=[only_for_view_hosts] if config.ui else [],
     )

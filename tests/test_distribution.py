@@ -75,7 +75,8 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     (packed,) = out.glob("*.mcpb")
     assert packed.name == f"hostup-mcp-{__version__}.mcpb"
-    assert packed.stat().st_size < 200_000
+    # ~60 kB of our code and data, ~180 kB for the view (the official App class is ~540 kB before zipping)
+    assert packed.stat().st_size < 300_000
     unpacked = tmp_path_factory.mktemp("extension")
     with zipfile.ZipFile(packed) as archive:
         archive.extractall(unpacked)
@@ -162,6 +163,7 @@ def test_manifest_user_config_reaches_the_server_as_the_documented_variables():
         "HOSTUP_TIMEOUT": "${user_config.timeout}",
         "HOSTUP_DEMO": "${user_config.demo}",
         "HOSTUP_ENABLE_WRITES": "${user_config.enable_writes}",
+        "HOSTUP_UI": "${user_config.ui}",
     }
     assert MANIFEST["user_config"]["api_key"]["sensitive"] is True
     assert MANIFEST["user_config"]["api_key"]["required"] is False  # Demo mode needs no key

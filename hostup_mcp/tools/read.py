@@ -18,6 +18,7 @@ from hostup_mcp.tools.arguments import JobReference, PrimaryIp, VpsId
 from hostup_mcp.tools.registry import ToolRegistry
 from hostup_mcp.tools.render import render_iso_media, render_job, render_vps_page
 from hostup_mcp.tools.results import failure_result, outcome
+from hostup_mcp.tools.view import TOOL_META, result_meta
 
 READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 READ_VM = ("read:vm",)
@@ -65,13 +66,21 @@ def register_read_tools(tools: ToolRegistry, config: Config) -> None:
             return failure_result(config, exc.failure, Call(READ_VM, not_found=not_found))
         return outcome(config, render_vps_page(page), page.model_dump(mode="json", exclude_unset=True))
 
-    @tools.tool(name="list_vps_iso_media", title="List VPS ISO media", description=LIST_VPS_ISO_MEDIA, annotations=READ)
+    @tools.tool(
+        name="list_vps_iso_media",
+        title="List VPS ISO media",
+        description=LIST_VPS_ISO_MEDIA,
+        annotations=READ,
+        meta=TOOL_META if config.ui else None,
+    )
     async def list_vps_iso_media(vps_id: VpsId, ctx: Context[HostUpClient]) -> Annotated[CallToolResult, VpsIsoMedia]:
         try:
             media = await hostup_client(ctx, config).get_vps_iso_media(vps_id)
         except HostUpError as exc:
             return failure_result(config, exc.failure, Call(READ_VM, vps_id=vps_id))
-        return outcome(config, render_iso_media(media), media.model_dump(mode="json", exclude_unset=True))
+        structured = media.model_dump(mode="json", exclude_unset=True)
+        view = result_meta(ctx, writes=config.enable_writes) if config.ui else None
+        return outcome(config, render_iso_media(media), structured, view)
 
     @tools.tool(name="get_job", title="Get job status", description=GET_JOB, annotations=READ)
     async def get_job(

@@ -112,12 +112,18 @@ class ToolRegistry:
         self.calls = CallLimit(config.max_concurrent_calls)
 
     def tool(
-        self, *, name: str, title: str, description: str, annotations: ToolAnnotations
+        self,
+        *,
+        name: str,
+        title: str,
+        description: str,
+        annotations: ToolAnnotations,
+        meta: dict[str, Any] | None = None,
     ) -> Callable[[FunctionT], FunctionT]:
         def register(function: FunctionT) -> FunctionT:
             if annotations.read_only_hint is True or self.config.enable_writes:
                 tool = GuardedTool.from_function(
-                    function, name=name, title=title, description=description, annotations=annotations
+                    function, name=name, title=title, description=description, annotations=annotations, meta=meta
                 )
                 assert isinstance(tool, GuardedTool)  # from_function builds `cls`, though typed as Tool
                 tool.guard = Guard(self.config, self.calls)

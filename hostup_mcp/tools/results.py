@@ -22,11 +22,14 @@ DEMO_NOTICE = "DEMO DATA from the hostup-mcp sandbox (--demo), not the user's re
 PROBLEM_META_KEY = "io.github.hostup-mcp/problem"
 
 
-def outcome(config: Config, text: str, structured: dict[str, Any]) -> CallToolResult:
+def outcome(
+    config: Config, text: str, structured: dict[str, Any], meta: dict[str, Any] | None = None
+) -> CallToolResult:
     """A successful result; in demo mode both the text and the structured content say it is sandbox data."""
     if config.demo:
         structured = {**structured, "demo": True}
-    return CallToolResult(content=[TextContent(type="text", text=marked(config, text))], structured_content=structured)
+    text_block = TextContent(type="text", text=marked(config, text))
+    return CallToolResult(content=[text_block], structured_content=structured, _meta=meta)
 
 
 def failure_result(config: Config, failure: Failure, call: Call) -> CallToolResult:

@@ -1,0 +1,66 @@
+"""Build hostup_mcp/tools/iso_media_view.html: the view template with the official MCP Apps `App` class inlined.
+
+    npm ci --prefix tests/clients      # installs the pinned @modelcontextprotocol/ext-apps (and zod, for its licence)
+    python scripts/build_view.py       # writes the view; --check only compares (the tests run that)
+
+Hosts give a view a strict CSP and some ignore declared domains, so the view loads nothing: ext-apps'
+`app-with-deps.js` (one ESM file with its dependencies) is pasted in, its final `export{…}` rewritten to
+`globalThis.McpExtApps = {…}` for the view's own script, under its licence notice.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "scripts" / "view" / "iso_media.html"
+OUTPUT = ROOT / "hostup_mcp" / "tools" / "iso_media_view.html"
+PACKAGES = ROOT / "tests" / "clients" / "node_modules"
+EXT_APPS = PACKAGES / "@modelcontextprotocol" / "ext-apps"
+PINNED = "2.0.4"
+PLACEHOLDER = "/*__EXT_APPS__*/"
+
+
+def build() -> str:
+    version = json.loads((EXT_APPS / "package.json").read_text())["version"]
+    if version != PINNED:
+        raise SystemExit(f"ext-apps is {version}, the view pins {PINNED}: npm ci --prefix tests/clients")
+    bundle = (EXT_APPS / "dist" / "src" / "app-with-deps.js").read_text()
+    exports = re.search(r"export\s*\{([^}]*)\};?\s*$", bundle)
+    if exports is None:
+        raise SystemExit("app-with-deps.js no longer ends with export{…}; the build needs updating")
+    pairs = [part.strip().split(" as ") for part in exports.group(1).split(",")]
+    names = ",".join(f"{pair[-1]}:{pair[0]}" for pair in pairs)
+    script = bundle[: exports.start()] + f"globalThis.McpExtApps={{{names}}};"
+    notice = (
+        f"/*! @modelcontextprotocol/ext-apps {PINNED} (dist/src/app-with-deps.js), inlined unchanged but for its\n"
+        "    last statement (export -> globalThis.McpExtApps). It bundles zod and the MCP TypeScript SDK.\n\n"
+        + licence(EXT_APPS / "LICENSE")
+        + "\n\nzod:\n"
+        + licence(PACKAGES / "zod" / "LICENSE")
+        + "\n*/\n"
+    )
+    return TEMPLATE.read_text().replace(PLACEHOLDER, notice + script)
+
+
+def licence(path: Path) -> str:
+    return path.read_text().replace("*/", "* /").strip()
+
+
+def main() -> int:
+    built = build()
+    if "--check" in sys.argv:
+        if OUTPUT.read_text() != built:
+            print(f"{OUTPUT.relative_to(ROOT)} is out of date: python scripts/build_view.py", file=sys.stderr)
+            return 1
+        return 0
+    OUTPUT.write_text(built)
+    print(f"wrote {OUTPUT.relative_to(ROOT)} ({len(built.encode()):,} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
