@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from hostup_mcp.config import DEFAULT_BASE_URL, DEFAULT_TIMEOUT_SECONDS, Config, ConfigError
+from hostup_mcp.config import DEFAULT_BASE_URL, DEFAULT_TIMEOUT_SECONDS, Config, ConfigError, HttpSettings, parse_bearer
 
 KEY = "hu_live_8c1d0e2f3a4b"
 
@@ -169,3 +169,111 @@ def test_a_bad_flag_names_its_variable_and_value(name: str):
         Config.from_env({name: "maybe"})
 
     assert str(caught.value) == f"{name} must be 1 or 0 (true/false, yes/no), got 'maybe'"
+
+
+@pytest.mark.parametrize(
+    ("header", "key"),
+    [
+        ("Bearer hu_key", "hu_key"),
+        ("bearer hu_key", "hu_key"),
+        ("Bearer  hu_key ", "hu_key"),
+        ("Bearer", None),
+        ("Bearer ", None),
+        ("Basic hu_key", None),
+        ("hu_key", None),
+        ("Bearer hu key", None),
+        ("Bearer hu_kéy", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_a_bearer_header_gives_a_key_only_when_it_can_be_sent_on(header: str | None, key: str | None):
+    found = parse_bearer(header)
+
+    assert (found.get_secret_value() if found else None) == key
+
+
+def http(env: dict[str, str], **flags: object) -> HttpSettings:
+    return HttpSettings.from_env(env, **flags)  # type: ignore[arg-type]
+
+
+def test_http_defaults():
+    settings = http({})
+
+    assert (settings.host, settings.port, settings.tokens, settings.allowed_origins) == ("127.0.0.1", 8000, (), ())
+    assert (settings.state_secret, settings.max_concurrent_calls, settings.loopback) == (None, 32, True)
+
+
+def test_http_settings_from_the_environment_and_flags_that_win():
+    env = {
+        "HOSTUP_MCP_HOST": "0.0.0.0",
+        "HOSTUP_MCP_PORT": "9000",
+        "HOSTUP_MCP_TOKENS": " tok_aaaaaaaaaaaaaaaa , tok_bbbbbbbbbbbbbbbb,",
+        "HOSTUP_MCP_ALLOWED_ORIGINS": "https://a.example, https://b.example",
+        "HOSTUP_MCP_STATE_SECRET": "shared",
+        "HOSTUP_MCP_MAX_CALLS": "5",
+    }
+
+    settings = http(env)
+    flagged = http(env, host="::1", port=0)
+
+    assert (settings.host, settings.port, settings.loopback) == ("0.0.0.0", 9000, False)
+    assert [token.get_secret_value() for token in settings.tokens] == ["tok_aaaaaaaaaaaaaaaa", "tok_bbbbbbbbbbbbbbbb"]
+    assert settings.allowed_origins == ("https://a.example", "https://b.example")
+    assert settings.state_secret is not None and settings.state_secret.get_secret_value() == "shared"
+    assert settings.max_concurrent_calls == 5
+    assert (flagged.host, flagged.port, flagged.loopback) == ("::1", 0, True)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"HOSTUP_MCP_PORT": "http"}, "HOSTUP_MCP_PORT must be a port number (0-65535), got 'http'"),
+        ({"HOSTUP_MCP_PORT": "65536"}, "HOSTUP_MCP_PORT must be a port number (0-65535), got '65536'"),
+        ({"HOSTUP_MCP_MAX_CALLS": "0"}, "HOSTUP_MCP_MAX_CALLS must be a whole number of at least 1, got '0'"),
+        ({"HOSTUP_MCP_MAX_CALLS": "x"}, "HOSTUP_MCP_MAX_CALLS must be a whole number of at least 1, got 'x'"),
+        ({"HOSTUP_MCP_TOKENS": "short"}, "each token in HOSTUP_MCP_TOKENS must be at least 16 printable characters"),
+        ({"HOSTUP_MCP_TOKENS": "a token with spaces in"}, "each token in HOSTUP_MCP_TOKENS must be at least 16"),
+    ],
+)
+def test_bad_http_settings_are_refused_without_echoing_tokens(env: dict[str, str], message: str):
+    with pytest.raises(ConfigError) as caught:
+        http(env)
+
+    assert str(caught.value).startswith(message)
+    assert "short" not in str(caught.value) and "spaces in" not in str(caught.value)
+
+
+@pytest.mark.parametrize("port", ["0", "65535", " 8000 "])
+def test_every_port_number_is_accepted(port: str):
+    assert http({"HOSTUP_MCP_PORT": port}).port == int(port)
+
+
+def test_a_token_of_exactly_16_characters_is_enough():
+    assert len(http({"HOSTUP_MCP_TOKENS": "t" * 16}).tokens) == 1
+
+
+@pytest.mark.parametrize(
+    ("key_source", "host", "tokens", "refused"),
+    [
+        ("server", "0.0.0.0", "", "refusing to serve HOSTUP_API_KEY on 0.0.0.0"),
+        ("server", "0.0.0.0", "t" * 16, None),
+        ("server", "127.0.0.1", "", None),
+        ("server", "localhost", "", None),
+        ("request", "0.0.0.0", "", None),
+        ("request", "127.0.0.1", "t" * 16, "HOSTUP_MCP_TOKENS is set but HOSTUP_API_KEY is not"),
+    ],
+)
+def test_the_unsafe_combinations_are_refused(key_source: str, host: str, tokens: str, refused: str | None):
+    config = Config(api_key=None, key_source=key_source)  # type: ignore[arg-type]
+    settings = http({"HOSTUP_MCP_TOKENS": tokens}, host=host)
+
+    if refused is None:
+        settings.check(config)
+    else:
+        with pytest.raises(ConfigError, match=refused):
+            settings.check(config)
+
+
+def test_the_demo_is_never_refused():
+    HttpSettings(host="0.0.0.0", tokens=()).check(Config(api_key=None).as_demo())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -17,7 +18,8 @@ from hostup_mcp.config import Config
 from hostup_mcp.hostup.sandbox import EXAMPLE_VPS_ID
 from hostup_mcp.server import build_server
 from hostup_mcp.tools.view import VIEW_META_KEY, VIEW_URI, view_html
-from tests.other_clients import NODE_MODULES, require
+from tests.other_clients import NODE_MODULES, require, run_inspector
+from tests.stdio_session import console_script
 
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,3 +109,16 @@ def test_the_built_view_is_what_the_build_script_makes_from_the_pinned_app_class
     )
 
     assert built.returncode == 0, built.stderr
+
+
+@pytest.mark.parametrize("advertise_apps", [True, False])
+def test_mcp_inspector_finds_the_view_only_when_it_says_it_renders_views(advertise_apps: bool):
+    flags = ["--advertise-apps"] if advertise_apps else []
+    probed = run_inspector([console_script()], "--method", "tools/list", "--app-info", *flags, env={"HOSTUP_DEMO": "1"})
+
+    apps = {line["toolName"]: line for line in map(json.loads, probed.stdout.splitlines())}
+    assert probed.returncode == 0, probed.stderr
+    assert [name for name, line in apps.items() if line["hasApp"]] == (["list_vps_iso_media"] if advertise_apps else [])
+    if advertise_apps:
+        assert apps["list_vps_iso_media"]["resourceUri"] == VIEW_URI
+        assert apps["list_vps_iso_media"]["resourceMimeType"] == APP_MIME_TYPE
