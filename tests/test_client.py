@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
+import time
 from collections.abc import AsyncIterator, Callable
 
 import httpx
@@ -42,6 +44,16 @@ def facts(failure: Failure) -> tuple[object, ...]:
     )
 
 
+class Streamed(httpx.AsyncByteStream):
+    """A body that arrives over the wire, so the client decodes it itself."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self._body
+
+
 ANSWERS: list[tuple[str, Handler, tuple[object, ...]]] = [
     (
         "HostUp's problem",
@@ -72,6 +84,11 @@ ANSWERS: list[tuple[str, Handler, tuple[object, ...]]] = [
         "a body of the wrong shape",
         lambda r: httpx.Response(200, json={"available": 1}),
         ("GET", 200, True, False, "unexpected_response_shape", 200),
+    ),
+    (
+        "a compressed body that does not decompress",
+        lambda r: httpx.Response(200, headers={"content-encoding": "gzip"}, stream=Streamed(b"not gzip")),
+        ("GET", 200, True, False, "invalid_response_body", 200),
     ),
     (
         "a body of the wrong type",
@@ -160,3 +177,47 @@ async def test_another_key_uses_the_same_connections_for_one_request(client):
     await hostup.unmount_iso(EXAMPLE_VPS_ID)
 
     assert [request.headers["authorization"] for request in seen] == ["Bearer hu_other", f"Bearer {API_KEY}"]
+
+
+async def test_another_key_keeps_the_retry_policy():
+    waits: list[float] = []
+    answers = iter([httpx.Response(503), httpx.Response(200, json=DOCUMENTED_200)])
+    seen: list[httpx.Request] = []
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return next(answers)
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    config = Config(api_key=SecretStr(API_KEY), timeout_seconds=10)
+    retry = RetryPolicy(max_attempts=2, sleep=record)
+    async with HostUpClient.connect(config, transport=httpx.MockTransport(flaky), retry=retry) as hostup:
+        media = await hostup.with_key(SecretStr("hu_other")).get_vps_iso_media(EXAMPLE_VPS_ID)
+
+    assert [iso.id for iso in media.available] == [iso["id"] for iso in DOCUMENTED_200["available"]]
+    assert len(waits) == 1 and 0 < waits[0] <= 2
+    assert [request.headers["authorization"] for request in seen] == ["Bearer hu_other"] * 2
+
+
+async def test_a_host_that_never_accepts_the_connection_fails_at_the_connect_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """A black-holed connect gives up after CONNECT_TIMEOUT_SECONDS as "never sent" (safe to repeat),
+    not after the whole budget as "may have been sent"."""
+    monkeypatch.setattr("hostup_mcp.hostup.client.CONNECT_TIMEOUT_SECONDS", 0.2)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)):  # fills the backlog: later SYNs go unanswered
+            config = Config(api_key=SecretStr(API_KEY), base_url=f"http://127.0.0.1:{port}", timeout_seconds=5)
+            async with HostUpClient.connect(config, retry=NO_RETRY) as client:
+                started = time.monotonic()
+                with pytest.raises(HostUpError) as caught:
+                    await client.get_vps_iso_media(EXAMPLE_VPS_ID)
+                took = time.monotonic() - started
+
+    assert facts(caught.value.failure) == ("GET", None, False, False, "connection_failed", None)
+    assert took < 2

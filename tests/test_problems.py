@@ -172,10 +172,14 @@ def test_other_content_types(content_type: str):
 @pytest.mark.parametrize(
     ("body", "content_type", "shown"),
     [
-        (b"<!doctype html><TITLE>Gateway\nTimeout</TITLE>", "", "'Gateway Timeout'"),  # any case, several lines
+        (
+            b"<!doctype html><TITLE>Gateway\nTimeout</TITLE><p>nginx</p>",
+            "",
+            "'Gateway Timeout'",
+        ),  # any case, several lines
         (b"<p>no title</p>", "text/html", "'no title'"),
         (b"<p>html body, no type</p>", "", "'html body, no type'"),
-        (b"plain text", "TEXT/HTML", "'plain text'"),
+        (b"Bad &amp; <b>gateway</b>", "TEXT/HTML", "'Bad & gateway'"),
         (b"not <b>html</b>", "text/plain", "'not <b>html</b>'"),
         ("ölfat".encode(), "text/plain", "'ölfat'"),
         (b"", "text/plain", "(empty body)"),
@@ -219,6 +223,12 @@ SYNTHESIZED = [
     (lambda: too_large(2048, 200), "response_too_large", "HostUp's response is too large", 200),
     (lambda: undecodable(200, "bad"), "invalid_response_body", "HostUp's response could not be read", 200),
     (lambda: invalid_body(201, b"x", "", "why"), "invalid_response_body", "HostUp's response could not be read", 201),
+    (
+        lambda: unexpected_shape(200, {}, shape_error(1)),
+        "unexpected_response_shape",
+        "HostUp's response does not match the documented shape",
+        200,
+    ),
     (lambda: redirected(httpx.Response(302)), "redirect_not_followed", "HostUp answered with a redirect", 302),
     (
         lambda: not_a_problem(httpx.Response(502), b"<html/>"),

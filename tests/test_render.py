@@ -214,6 +214,9 @@ def job(**fields: object) -> Job:
         ({"isFailed": True, "status": "completed"}, "failed"),
         ({"status": "failed"}, "failed"),
         ({"state": "failed"}, "failed"),
+        ({"status": "failed", "state": "active"}, "failed"),
+        ({"state": "failed", "status": "active"}, "failed"),
+        ({"status": "completed", "state": "active"}, "completed"),
         ({"isCompleted": True}, "completed"),
         ({"status": "completed"}, "completed"),
         ({"state": "completed", "status": "active"}, "completed"),
@@ -268,6 +271,13 @@ def test_a_finished_job_says_what_next(fields: dict, advice: str):
     assert render_job("job_1", job(**fields)).endswith("\n" + advice)
 
 
+@pytest.mark.parametrize("percent", [None, True, "40", [40]])
+def test_a_progress_that_is_not_a_number_is_left_out(percent: object):
+    text = render_job("job_1", job(isCompleted=True, progressDetails={"percentage": percent, "message": ""}))
+
+    assert text.split("\n")[0] == "job job_1: completed"
+
+
 def test_no_job_data_is_said_so():
     assert render_job("job_1", None) == "job job_1: HostUp returned no job data."
 
@@ -282,6 +292,14 @@ def test_a_queued_download_names_its_job_and_how_to_follow_it():
         "Follow it with get_job(job_id=job_1) every few seconds until it completes or fails; then "
         "list_vps_iso_media shows the new ISO's available[].id."
     )
+
+
+def test_a_long_operation_result_is_cut_at_300_characters():
+    result = OperationResult.model_validate(
+        {"operation": {"status": "queued", "jobId": "job_1", "pollUrl": "/p", "result": {"log": "r" * 300}}}
+    )
+
+    assert " result: {'log': '" + "r" * 291 + "…(+11 chars)\n" in render_operation(result)
 
 
 def test_a_download_already_there_is_ready():
