@@ -12,10 +12,11 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import httpx
 import pytest
 
 from hostup_mcp import __version__, cli
-from tests.fake_hostup import API_KEY, DOCUMENTED_200, EXAMPLE_VPS_ID, NO_SCOPE_KEY, FakeHostUp, serve_http
+from tests.fake_hostup import API_KEY, DOCUMENTED_200, EXAMPLE_VPS_ID, NO_SCOPE_KEY, FakeHostUp, problem, serve_http
 from tests.scripted_server import closed_port
 from tests.stdio_session import run_once
 
@@ -99,6 +100,20 @@ def test_check_reports_an_unreachable_base_url(check_lines):
     assert code == 1
     assert lines[2].startswith("[FAIL] HostUp reachable connection_failed: ConnectError")
     assert lines[3].startswith("[skip] key accepted")
+
+
+def test_check_calls_hostup_once_even_when_a_retry_might_help(run: Callable[..., Ran]):
+    class Unavailable(FakeHostUp):
+        async def handle(self, request: httpx.Request) -> httpx.Response:
+            self.requests.append(request)
+            return httpx.Response(503, json=problem(503, "service_unavailable", "Unavailable", "x", request.url.path))
+
+    fake = Unavailable()
+    with serve_http(fake) as url:
+        result = run({"HOSTUP_API_KEY": API_KEY, "HOSTUP_BASE_URL": url}, "check")
+
+    assert result.returncode == 1
+    assert [(request.method, request.url.path) for request in fake.requests] == [("GET", "/api/v2/vps")]
 
 
 def test_check_without_a_key_says_where_to_get_one(check_lines):
