@@ -64,12 +64,12 @@ class Host:
         result = await self.client.call_tool(name, arguments)
         return result.model_dump(by_alias=True, mode="json", exclude_none=True)
 
-    async def open(self, vps_id: str, theme: str = "light") -> Any:
+    async def open(self, vps_id: str, theme: str | None = "light") -> Any:
         html = (await self.client.read_resource(VIEW_URI)).contents[0].text
         result = await self.call("list_vps_iso_media", {"vps_id": vps_id})
         await self.page.expose_function("hostCallTool", self.call)
         await self.page.goto(HOST_PAGE)
-        context = {"theme": theme, "displayMode": "inline", "locale": "en-US"}
+        context = {"displayMode": "inline", "locale": "en-US"} | ({"theme": theme} if theme else {})
         await self.page.evaluate("([h, i, r, c]) => startView(h, i, r, c)", [html, {"vps_id": vps_id}, result, context])
         view = self.page.frame_locator("#view")
         await expect(view.locator("h1").first).to_be_visible()
@@ -175,16 +175,31 @@ async def test_the_view_is_readable_in_a_dark_host_and_sized_to_its_content(
     await host.page.wait_for_timeout(300)
     await host.page.locator("#view").screenshot(path=screenshot_path("view-dark.png", tmp_path))
 
-    colours = await view.locator("body").evaluate(
-        "b => [getComputedStyle(b).color, getComputedStyle(document.documentElement).backgroundColor]"
-    )
-    assert luminance(colours[0]) > 0.6 and luminance(colours[1]) < 0.2  # light text on a dark background
+    text, background = await text_and_background(view)
+    assert text > 0.6 and background < 0.2  # light text on a dark background
     sizes = await host.page.evaluate("window.sizes")
     await host.page.wait_for_timeout(300)
     assert 200 < sizes[-1] < 1000
     assert await host.page.evaluate("window.sizes.length") == len(sizes)  # no resize loop
     height = await host.page.locator("#view").evaluate("f => f.getBoundingClientRect().height")
     assert abs(height - sizes[-1]) <= 1
+
+
+async def test_a_host_that_sends_no_theme_gets_the_systems(host_for: Any, request: Any):
+    host = request.node.host = await host_for(writes=False)
+    await host.page.emulate_media(color_scheme="dark")
+    view = await host.open(EXAMPLE_VPS_ID, theme=None)
+
+    text, background = await text_and_background(view)
+    assert text > 0.6 and background < 0.2
+
+
+async def text_and_background(view: Any) -> tuple[float, float]:
+    """The luminance of the body's text and of the page's background."""
+    colours = await view.locator("body").evaluate(
+        "b => [getComputedStyle(b).color, getComputedStyle(document.documentElement).backgroundColor]"
+    )
+    return luminance(colours[0]), luminance(colours[1])
 
 
 def luminance(css: str) -> float:
