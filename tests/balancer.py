@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+from tests.threaded_server import serving
 
 
 @dataclass
@@ -67,24 +68,5 @@ class Balancer:
 def balancing(upstreams: list[tuple[str, int]]) -> Iterator[tuple[str, Balancer]]:
     """Serve a Balancer on 127.0.0.1 from a thread; yields its base URL and the Balancer."""
     balancer = Balancer(upstreams)
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    stop = asyncio.Event()
-    port: list[int] = []
-
-    async def serve() -> None:
-        server = await asyncio.start_server(balancer.connection, "127.0.0.1", 0)
-        port.append(server.sockets[0].getsockname()[1])
-        ready.set()
-        await stop.wait()
-        server.close()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
-    thread.start()
-    ready.wait(5)
-    try:
-        yield f"http://127.0.0.1:{port[0]}", balancer
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(5)
-        loop.close()
+    with serving(balancer.connection) as port:
+        yield f"http://127.0.0.1:{port}", balancer

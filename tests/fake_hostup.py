@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +28,7 @@ from hostup_mcp.hostup.sandbox import (
     problem_response,
     route_action,
 )
+from tests.threaded_server import serving
 
 __all__ = ["BLOCKED_200", "DOCUMENTED_200", "EXAMPLE_ISO_ID", "EXAMPLE_VPS_ID", "problem"]
 
@@ -133,12 +133,9 @@ class FakeHostUp:
 @contextmanager
 def serve_http(fake: FakeHostUp) -> Iterator[str]:
     """Serve `fake` over real HTTP/1.1 (keep-alive) on 127.0.0.1 from an event loop in a thread; yields the URL."""
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    stop = asyncio.Event()
-    port: list[int] = []
 
     async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        port = writer.get_extra_info("sockname")[1]
         try:
             while True:
                 head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
@@ -147,7 +144,7 @@ def serve_http(fake: FakeHostUp) -> Iterator[str]:
                 headers = [tuple(line.split(": ", 1)) for line in header_lines if ": " in line]
                 length = int(next((value for name, value in headers if name.lower() == "content-length"), "0"))
                 body = await reader.readexactly(length) if length else b""
-                request = httpx.Request(method, f"http://127.0.0.1:{port[0]}{target}", headers=headers, content=body)
+                request = httpx.Request(method, f"http://127.0.0.1:{port}{target}", headers=headers, content=body)
                 response = await fake.handle(request)
                 content = response.content
                 lines = [f"HTTP/1.1 {response.status_code} {response.reason_phrase}"]
@@ -164,22 +161,8 @@ def serve_http(fake: FakeHostUp) -> Iterator[str]:
         finally:
             writer.close()
 
-    async def serve() -> None:
-        server = await asyncio.start_server(connection, "127.0.0.1", 0)
-        port.append(server.sockets[0].getsockname()[1])
-        ready.set()
-        await stop.wait()
-        server.close()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
-    thread.start()
-    ready.wait(5)
-    try:
-        yield f"http://127.0.0.1:{port[0]}"
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(5)
-        loop.close()
+    with serving(connection) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def compact_json(document: Any) -> str:

@@ -1,0 +1,37 @@
+"""A TCP server on 127.0.0.1 whose connections an asyncio handler serves, on an event loop in its own
+thread, so synchronous tests and other event loops can talk to it over real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@contextmanager
+def serving(handler: Handler) -> Iterator[int]:
+    """Serve `handler` until the block ends; yields the port."""
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    stop = asyncio.Event()
+    port: list[int] = []
+
+    async def serve() -> None:
+        server = await asyncio.start_server(handler, "127.0.0.1", 0)
+        port.append(server.sockets[0].getsockname()[1])
+        ready.set()
+        await stop.wait()
+        server.close()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
+    thread.start()
+    ready.wait(5)
+    try:
+        yield port[0]
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(5)
+        loop.close()
