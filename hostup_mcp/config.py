@@ -40,7 +40,7 @@ DEFAULT_HTTP_PORT = 8000
 DEFAULT_MAX_CALLS = 32
 MIN_TOKEN_CHARS = 16
 TRUE_WORDS = ("1", "true", "yes", "on")
-FALSE_WORDS = ("", "0", "false", "no", "off")
+FALSE_WORDS = ("0", "false", "no", "off")
 
 
 class ConfigError(ValueError):
@@ -72,7 +72,7 @@ class Config:
             timeout_seconds=parse_timeout(env.get(ENV_TIMEOUT, "")),
             log_level=parse_log_level(env.get(ENV_LOG_LEVEL, "")),
             enable_writes=parse_flag(ENV_ENABLE_WRITES, env.get(ENV_ENABLE_WRITES, "")),
-            ui=parse_flag(ENV_UI, env.get(ENV_UI, "")) if env.get(ENV_UI, "").strip() else True,
+            ui=parse_flag(ENV_UI, env.get(ENV_UI, ""), unset=True),
         )
         if demo or parse_flag(ENV_DEMO, env.get(ENV_DEMO, "")):
             return config.as_demo()
@@ -152,8 +152,10 @@ def parse_timeout(raw: str) -> float:
     return seconds
 
 
-def parse_flag(name: str, raw: str) -> bool:
+def parse_flag(name: str, raw: str, *, unset: bool = False) -> bool:
     word = raw.strip().lower()
+    if not word:
+        return unset
     if word in TRUE_WORDS:
         return True
     if word in FALSE_WORDS:

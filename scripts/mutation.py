@@ -11,12 +11,14 @@ with the reason, and counted as neither killed nor surviving. mutmut needs the t
 from __future__ import annotations
 
 import ast
+import difflib
 import json
 import re
 import shutil
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,8 +26,65 @@ MUTANTS = ROOT / "mutants"
 GOAL = 0.90
 NO_TESTS = 33  # mutmut's exit code for a mutant no selected test covers
 
-# mutant name -> why no test can kill it
-EQUIVALENT: dict[str, str] = {}
+
+@dataclass(frozen=True)
+class Equivalent:
+    """Mutants of `function` whose changed line contains `mutated` (as `ast.unparse` writes it): no test
+    can tell them from the original, for `reason`. Matched by text, not by mutmut's numbers, which shift
+    whenever the code does."""
+
+    function: str
+    mutated: str
+    reason: str
+
+
+SAME_CLOCK = "two float clock readings are never exactly equal in a test, and at equality both fail at once"
+EQUIVALENT = [
+    Equivalent("config.Config.from_env", "env.get(ENV_BASE_URL, None)", "`or` treats missing and empty alike"),
+    Equivalent("config.Config.from_env", "env.get(ENV_BASE_URL) or", "`or` treats missing and empty alike"),
+    Equivalent("config.Config.as_demo", "SecretStr(None)", "the demo key goes only to the sandbox, which reads none"),
+    Equivalent("hostup.client.HostUpClient._attempt", "if remaining < 0:", SAME_CLOCK),
+    Equivalent("hostup.client.HostUpClient._request", "time.monotonic() + wait > deadline", SAME_CLOCK),
+    Equivalent(
+        "hostup.client.HostUpClient._attempt",
+        "headers=headers) as response:",
+        "without the per-request timeout the client's own (HOSTUP_TIMEOUT, connect 5 s) applies and fail_after "
+        "still bounds the request; with under 5 s left both timers fire at the same instant",
+    ),
+    Equivalent(
+        "hostup.client.HostUpClient._attempt",
+        "httpx.Timeout(None, connect=",
+        "a read timeout and fail_after end in the same `except`: the same timed-out failure",
+    ),
+    Equivalent("hostup.client.HostUpClient._attempt", "* 1001)", "0.1% of a logged duration"),
+    Equivalent("hostup.client.UnusableBodyError.__init__", "super().__init__(None)", "callers read .problem only"),
+    Equivalent("hostup.ids.download_url_problem", "ord(char) <= 32", "0x20 is the space: isspace() refuses it"),
+    Equivalent("hostup.ids.download_url_problem", "ord(char) < 33", "0x20 is the space: isspace() refuses it"),
+    Equivalent("hostup.problems.excerpt", "body.decode(errors='replace')", "bytes.decode defaults to UTF-8"),
+    Equivalent("hostup.problems.is_json_content_type", "content_type.split(';')[0]", "the first part is the same"),
+    Equivalent("hostup.problems.is_json_content_type", "content_type.split(';', 2)[0]", "the first part is the same"),
+    *(
+        Equivalent("hostup.problems.unexpected_shape", fragment, "the message reads only each issue's loc and msg")
+        for fragment in (
+            "errors(include_input=False)",
+            "errors(include_url=False)",
+            "errors(include_url=True, include_input=False)",
+            "errors(include_url=False, include_input=True)",
+        )
+    ),
+    *(
+        Equivalent("hostup.problems.Problem.to_structured", fragment, "HostUp's JSON values dump alike in both modes")
+        for fragment in ("model_dump(mode=None, exclude_none=True)", "model_dump(exclude_none=True)")
+    ),
+    Equivalent("tools.render.render_job", "ensure_ascii=None", "None is falsy, like False"),
+    Equivalent("tools.text.extras", "ensure_ascii=None", "None is falsy, like False"),
+    Equivalent("tools.text.bounded", "> limit / 4", "sizes are whole numbers: `> n / 4` and `> n // 4` agree"),
+    Equivalent(
+        "tools.text.bounded",
+        "lines[:len(lines) + len(tail)]",
+        "the head never reaches the tail: if it could, the whole text would have fitted",
+    ),
+]
 
 
 def main() -> int:
@@ -45,9 +104,9 @@ def main() -> int:
             f"{module:<34} {judged + counts['equivalent']:>13} {counts['killed']:>7} {counts['survived']:>9} "
             f"{counts['equivalent']:>10} {ratio:>7.1%}"
         )
-    survivors = [name for name, state in states().items() if state == "survived" and name not in EQUIVALENT]
-    for name in survivors:
-        print(f"  survived: {name}")
+    for name, state in states().items():
+        if state == "survived":
+            print(f"  survived: {name}: {' | '.join(survivor_lines(name))}")
     return 1 if failed else 0
 
 
@@ -56,17 +115,23 @@ def states() -> dict[str, str]:
     found: dict[str, str] = {}
     for meta in MUTANTS.rglob("*.py.meta"):
         codes = json.loads(meta.read_text())["exit_code_by_key"]
-        strings_only = string_only_mutants(meta.with_suffix(""))
+        changes = mutations(meta.with_suffix(""))
         for name, code in codes.items():
-            if name in strings_only:
+            change = changes.get(name)
+            if change is None or change.strings_only:
                 continue
-            if name in EQUIVALENT:
+            if any(change.matches(known) for known in EQUIVALENT):
                 found[name] = "equivalent"
             elif code in (0, NO_TESTS):
                 found[name] = "survived"  # the tests passed, or no test runs that code at all
             elif code is not None:
                 found[name] = "killed"  # the tests failed (1), timed out or crashed: the mutant was noticed
     return found
+
+
+def survivor_lines(name: str) -> tuple[str, ...]:
+    module = name.split(".x", 1)[0]
+    return mutations(MUTANTS / Path(*module.split(".")).with_suffix(".py"))[name].added
 
 
 def score() -> dict[str, Counter[str]]:
@@ -77,18 +142,37 @@ def score() -> dict[str, Counter[str]]:
     return rows
 
 
-def string_only_mutants(mutated_source: Path) -> set[str]:
-    """Mutants whose function differs from the original only in string constants."""
+@dataclass(frozen=True)
+class Mutation:
+    function: str  # e.g. hostup.client.HostUpClient._attempt
+    added: tuple[str, ...]  # the mutant's lines that the original does not have, as ast.unparse writes them
+    strings_only: bool  # it differs from the original only in string constants
+
+    def matches(self, known: Equivalent) -> bool:
+        return self.function == known.function and any(known.mutated in line for line in self.added)
+
+
+def mutations(mutated_source: Path) -> dict[str, Mutation]:
+    """Each mutant in one of mutmut's mutated files, by mutant name."""
     tree = ast.parse(mutated_source.read_text())
     functions = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
     module = ".".join(mutated_source.relative_to(MUTANTS).with_suffix("").parts)
-    result = set()
+    found = {}
     for name, node in functions.items():
         match = re.fullmatch(r"(.+)__mutmut_(\d+)", name)
         original = functions.get(f"{match.group(1)}__mutmut_orig") if match else None
-        if match and original is not None and shape(node) == shape(original):
-            result.add(f"{module}.{name}")
-    return result
+        if match is None or original is None:
+            continue
+        before, after = body_lines(original), body_lines(node)
+        added = tuple(line.strip() for line in difflib.ndiff(before, after) if line.startswith("+ "))
+        function = re.sub(r"^x_|^xǁ", "", match.group(1)).replace("ǁ", ".")
+        label = f"{module.removeprefix('hostup_mcp.')}.{function}"
+        found[f"{module}.{name}"] = Mutation(label, tuple(line[2:] for line in added), shape(node) == shape(original))
+    return found
+
+
+def body_lines(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    return "\n".join(ast.unparse(statement) for statement in function.body).splitlines()
 
 
 def shape(function: ast.AST) -> str:

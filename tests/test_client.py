@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 import time
 from collections.abc import AsyncIterator, Callable
 
+import anyio
 import httpx
 import pytest
 from pydantic import SecretStr
 
-from hostup_mcp.config import Config
+from hostup_mcp.config import DEFAULT_BASE_URL, Config
 from hostup_mcp.hostup.client import MAX_RESPONSE_BYTES, HostUpClient, call_deadline
 from hostup_mcp.hostup.failures import Failure, HostUpError
 from hostup_mcp.hostup.retry import RetryPolicy
@@ -44,6 +46,10 @@ def facts(failure: Failure) -> tuple[object, ...]:
     )
 
 
+def raise_(error: Exception) -> httpx.Response:
+    raise error
+
+
 class Streamed(httpx.AsyncByteStream):
     """A body that arrives over the wire, so the client decodes it itself."""
 
@@ -64,6 +70,21 @@ ANSWERS: list[tuple[str, Handler, tuple[object, ...]]] = [
         "an error that is not a problem",
         lambda r: httpx.Response(502, headers={"content-type": "text/html"}, text="<title>Bad</title>"),
         ("GET", 502, True, False, "invalid_error_body", 502),
+    ),
+    (
+        "no answer in time",
+        lambda r: raise_(httpx.ReadTimeout("slow", request=r)),
+        ("GET", None, True, False, "timeout", None),
+    ),
+    (
+        "a connection lost after sending",
+        lambda r: raise_(httpx.ReadError("reset", request=r)),
+        ("GET", None, True, False, "connection_lost", None),
+    ),
+    (
+        "a 300, which is a redirect too",
+        lambda r: httpx.Response(300, headers={"location": "/elsewhere"}),
+        ("GET", 300, True, False, "redirect_not_followed", 300),
     ),
     (
         "a redirect",
@@ -221,3 +242,70 @@ async def test_a_host_that_never_accepts_the_connection_fails_at_the_connect_tim
 
     assert facts(caught.value.failure) == ("GET", None, False, False, "connection_failed", None)
     assert took < 2
+
+
+async def test_a_missing_key_is_a_failure_of_the_call_that_needed_it():
+    config = Config(api_key=None)
+    async with HostUpClient.connect(config, transport=httpx.MockTransport(lambda r: httpx.Response(200))) as hostup:
+        with pytest.raises(HostUpError) as caught:
+            await hostup.unmount_iso(EXAMPLE_VPS_ID)
+
+    assert facts(caught.value.failure) == ("POST", None, False, False, "missing_api_key", None)
+
+
+async def test_a_wait_asked_for_with_an_error_that_is_not_a_problem_is_kept():
+    failure = await failure_of(lambda r: httpx.Response(503, headers={"retry-after": "7"}, text="<title>Busy</title>"))
+
+    assert (failure.retry_after, failure.problem.retry_after_seconds) == (7, 7)
+
+
+async def test_a_lost_connection_names_the_base_url():
+    failure = await failure_of(lambda r: raise_(httpx.ReadError("reset", request=r)))
+
+    assert DEFAULT_BASE_URL in (failure.problem.detail or "")
+
+
+async def test_each_request_is_logged_with_method_path_and_outcome(caplog: pytest.LogCaptureFixture):
+    answers = iter([httpx.Response(503), httpx.Response(200, json=DOCUMENTED_200)])
+
+    async def slowly(request: httpx.Request) -> httpx.Response:
+        await anyio.sleep(0.05)
+        return next(answers)
+
+    async def no_wait(seconds: float) -> None:
+        pass
+
+    caplog.set_level(logging.INFO, logger="hostup_mcp")
+    config = Config(api_key=SecretStr(API_KEY), timeout_seconds=10)
+    retry = RetryPolicy(max_attempts=2, sleep=no_wait)
+    async with HostUpClient.connect(config, transport=httpx.MockTransport(slowly), retry=retry) as hostup:
+        await hostup.get_vps_iso_media(EXAMPLE_VPS_ID)
+
+    path = f"/api/v2/vps/{EXAMPLE_VPS_ID}/iso"
+    lines = [record.getMessage() for record in caplog.records if record.name.startswith("hostup_mcp")]
+    assert [re.sub(r"[\d.]+ (s|ms)", "N", line) for line in lines] == [
+        f"GET {path} -> 503 in N",
+        f"retrying GET {path} in N after 503",
+        f"GET {path} -> 200 in N",
+    ]
+    took = [int(match) for match in re.findall(r"in (\d+) ms", " ".join(lines))]
+    assert all(40 <= ms < 1000 for ms in took)
+
+
+@pytest.mark.parametrize(
+    ("error", "logged"),
+    [
+        (httpx.ReadTimeout("slow"), r"GET {path} timed out after 0\.\d\d s"),
+        (httpx.ReadError("reset"), r"GET {path} failed: ReadError"),
+    ],
+)
+async def test_a_request_that_fails_is_logged_with_how(caplog: pytest.LogCaptureFixture, error: Exception, logged: str):
+    async def fail(request: httpx.Request) -> httpx.Response:
+        await anyio.sleep(0.05)
+        raise error
+
+    caplog.set_level(logging.INFO, logger="hostup_mcp")
+    await failure_of(fail)
+
+    path = f"/api/v2/vps/{EXAMPLE_VPS_ID}/iso"
+    assert any(re.fullmatch(logged.format(path=path), record.getMessage()) for record in caplog.records)

@@ -163,7 +163,14 @@ def test_flags_read_any_case(raw: str, expected: bool):
     assert Config.from_env({"HOSTUP_ENABLE_WRITES": raw}).enable_writes is expected
 
 
-@pytest.mark.parametrize("name", ["HOSTUP_ENABLE_WRITES", "HOSTUP_DEMO"])
+@pytest.mark.parametrize(
+    ("raw", "shown"), [(None, True), ("", True), (" ", True), ("1", True), (" OFF ", False), ("0", False)]
+)
+def test_the_view_is_on_unless_hostup_ui_turns_it_off(raw: str | None, shown: bool):
+    assert Config.from_env({} if raw is None else {"HOSTUP_UI": raw}).ui is shown
+
+
+@pytest.mark.parametrize("name", ["HOSTUP_ENABLE_WRITES", "HOSTUP_DEMO", "HOSTUP_UI"])
 def test_a_bad_flag_names_its_variable_and_value(name: str):
     with pytest.raises(ConfigError) as caught:
         Config.from_env({name: "maybe"})
@@ -183,6 +190,7 @@ def test_a_bad_flag_names_its_variable_and_value(name: str):
         ("hu_key", None),
         ("Bearer hu key", None),
         ("Bearer hu_kéy", None),
+        ("Bearer !hu~", "!hu~"),  # every printable ASCII character but the space
         ("", None),
         (None, None),
     ],
@@ -251,6 +259,15 @@ def test_every_port_number_is_accepted(port: str):
 
 def test_a_token_of_exactly_16_characters_is_enough():
     assert len(http({"HOSTUP_MCP_TOKENS": "t" * 16}).tokens) == 1
+
+
+def test_a_token_may_hold_any_printable_ascii_but_the_space():
+    token = "!~" + "t" * 14
+    assert [secret.get_secret_value() for secret in http({"HOSTUP_MCP_TOKENS": token}).tokens] == [token]
+
+
+def test_one_call_at_a_time_is_a_limit_too():
+    assert http({"HOSTUP_MCP_MAX_CALLS": "1"}).max_concurrent_calls == 1
 
 
 @pytest.mark.parametrize(

@@ -85,6 +85,41 @@ def test_a_long_text_keeps_its_first_line_and_its_last_lines():
     assert kept[1] == "row 0000"  # the middle gives way, from its end
 
 
+LINES = ["ISOs (id, name):"] + [f"iso_{n} " + "n" * (n * 7 % 23) for n in range(120)] + ["gates: ok", "Next step: x"]
+
+
+@pytest.mark.parametrize("limit", range(400, 1400, 7))
+def test_the_cut_keeps_as_many_whole_lines_as_fit_at_each_end(limit: int):
+    """The tail is the most last lines that fit in a quarter of the limit; the head, the most first lines
+    that fit in what is left but for the marker's 120 characters; both as whole lines."""
+    kept = bounded("\n".join(LINES), limit).split("\n")
+    cut = next(index for index, line in enumerate(kept) if line.startswith("…("))
+    head, tail = kept[:cut], kept[cut + 1 :]
+
+    def size(lines: list[str]) -> int:
+        return sum(len(line) + 1 for line in lines)
+
+    assert head == LINES[: len(head)] and tail == LINES[len(LINES) - len(tail) :]
+    assert size(tail) <= limit // 4 < size(tail) + len(LINES[-len(tail) - 1]) + 1
+    room = limit - size(tail) - 120
+    assert size(head) <= room < size(head) + len(LINES[len(head)]) + 1
+    assert (
+        kept[cut]
+        == f"…({len(LINES) - len(head) - len(tail)} more lines not shown here; every value is in the structured content)"
+    )
+
+
+def test_under_an_enormous_first_line_the_last_lines_still_fit():
+    kept = bounded("\n".join(["x" * 1000, "a", "b"]), limit=400).split("\n")
+
+    assert kept == [
+        "x" * 276 + "…",  # 400, less the last lines (4) and the marker's 120
+        "…(the rest of the first line not shown here; every value is in the structured content)",
+        "a",
+        "b",
+    ]
+
+
 def test_one_enormous_line_is_cut_too():
     text = bounded("x" * 10_000, limit=1000)
 

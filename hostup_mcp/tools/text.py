@@ -95,8 +95,11 @@ def bounded(text: str, limit: int = MAX_TEXT_CHARS) -> str:
             break
         head.append(line)
         head_size += len(line) + 1
+    hidden = len(lines) - len(head) - len(tail)
+    what = f"{hidden} more lines"
     if not head:  # one enormous first line
         head = [lines[0][:room] + "…"]
-    hidden = len(lines) - len(head) - len(tail)
-    marker = f"…({hidden} more lines not shown here; every value is in the structured content)"
+        hidden -= 1
+        what = "the rest of the first line" + (f" and {hidden} more lines" if hidden else "")
+    marker = f"…({what} not shown here; every value is in the structured content)"
     return "\n".join([*head, marker, *tail])
