@@ -94,6 +94,9 @@ def main() -> int:
             command = [sys.executable, "-m", "mutmut", "run", "--max-children", "2"]
             subprocess.run(command, cwd=ROOT, stdout=out, stderr=out, check=False)  # noqa: S603 - fixed argv
     rows = score()
+    if not rows:
+        print("no mutants to score: see mutants.log (is the test extra installed?)", file=sys.stderr)
+        return 1
     print(f"{'module':<34} {'logic mutants':>13} {'killed':>7} {'survived':>9} {'equivalent':>10} {'score':>7}")
     failed = False
     for module, counts in rows.items():
