@@ -109,12 +109,16 @@ def test_the_cut_keeps_as_many_whole_lines_as_fit_at_each_end(limit: int):
     )
 
 
-def test_under_an_enormous_first_line_the_last_lines_still_fit():
-    kept = bounded("\n".join(["x" * 1000, "a", "b"]), limit=400).split("\n")
+@pytest.mark.parametrize(
+    ("middle", "hidden"),
+    [([], "the rest of the first line"), (["m" * 300] * 3, "the rest of the first line and 3 more lines")],
+)
+def test_under_an_enormous_first_line_the_last_lines_still_fit(middle: list[str], hidden: str):
+    kept = bounded("\n".join(["x" * 1000, *middle, "a", "b"]), limit=400).split("\n")
 
     assert kept == [
         "x" * 276 + "…",  # 400, less the last lines (4) and the marker's 120
-        "…(the rest of the first line not shown here; every value is in the structured content)",
+        f"…({hidden} not shown here; every value is in the structured content)",
         "a",
         "b",
     ]
