@@ -153,7 +153,7 @@ def test_shared_mode_lets_in_only_the_configured_tokens(hostup: str, authorizati
     with http_server(env, "--host", "0.0.0.0") as server:
         local = server.url.replace("0.0.0.0", "127.0.0.1")
         answer = post(local, INITIALIZE, **({} if authorization is None else {"authorization": authorization}))
-        log = server.stderr()
+    log = server.stderr()  # the whole log, once the server has stopped
 
     assert answer.status_code == status
     if status == 401:
@@ -187,7 +187,7 @@ async def test_shared_mode_sends_the_server_key_to_hostup_not_the_token():
 def test_local_mode_refuses_foreign_hosts_and_origins(hostup: str, headers: dict[str, str], status: int):
     with http_server({"HOSTUP_API_KEY": API_KEY, "HOSTUP_BASE_URL": hostup}) as server:
         answer = post(server.url, INITIALIZE, **headers)
-        log = server.stderr()
+    log = server.stderr()
 
     assert answer.status_code == status
     assert "server key, local" in log
@@ -251,7 +251,8 @@ def test_one_access_log_line_per_request_without_keys(hostup: str):
         post(server.url, INITIALIZE, **bearer(API_KEY))
         post(server.url, call, **bearer(API_KEY), **{"mcp-protocol-version": "2025-11-25"})
         post(server.url, INITIALIZE)
-        lines = [line for line in server.stderr().splitlines() if "hostup_mcp.access" in line]
+    # Read once the server has stopped: a request's line is written just after its answer is sent.
+    lines = [line for line in server.stderr().splitlines() if "hostup_mcp.access" in line]
 
     assert [line.split("hostup_mcp.access: ")[1].rsplit(" ", 2)[0] for line in lines[-3:]] == [
         "POST /mcp initialize 200",
