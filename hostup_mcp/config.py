@@ -24,8 +24,21 @@ ENV_LOG_LEVEL = "HOSTUP_LOG_LEVEL"
 ENV_DEMO = "HOSTUP_DEMO"
 ENV_ENABLE_WRITES = "HOSTUP_ENABLE_WRITES"
 ENV_UI = "HOSTUP_UI"
+ENV_CONFIRM_TIMEOUT = "HOSTUP_CONFIRM_TIMEOUT"
 # Every variable the server reads in every transport (server.json lists exactly these).
-SERVER_VARIABLES = (ENV_API_KEY, ENV_BASE_URL, ENV_TIMEOUT, ENV_LOG_LEVEL, ENV_DEMO, ENV_ENABLE_WRITES, ENV_UI)
+SERVER_VARIABLES = (
+    ENV_API_KEY,
+    ENV_BASE_URL,
+    ENV_TIMEOUT,
+    ENV_LOG_LEVEL,
+    ENV_DEMO,
+    ENV_ENABLE_WRITES,
+    ENV_UI,
+    ENV_CONFIRM_TIMEOUT,
+)
+# Hosts give up on a tool call after about 60 s; a form nobody answers must end the call well before.
+DEFAULT_CONFIRM_TIMEOUT_SECONDS = 30.0
+MAX_CONFIRM_TIMEOUT_SECONDS = 600.0
 
 # The remote (Streamable HTTP) server's own settings.
 HTTP_TRANSPORT = "HOSTUP_MCP_TRANSPORT"
@@ -56,6 +69,7 @@ class Config:
     demo: bool = False
     enable_writes: bool = False
     ui: bool = True  # the MCP Apps view of list_vps_iso_media, for hosts that render views
+    confirm_timeout_seconds: float = DEFAULT_CONFIRM_TIMEOUT_SECONDS  # how long a delete form may go unanswered
     # "request": no server key; each HTTP request brings its user's HostUp key (per-user mode).
     key_source: Literal["server", "request"] = "server"
     max_concurrent_calls: int | None = None  # tool calls in flight per process; None: no limit (stdio)
@@ -70,6 +84,12 @@ class Config:
         config = cls(
             api_key=None,
             timeout_seconds=parse_timeout(env.get(ENV_TIMEOUT, "")),
+            confirm_timeout_seconds=parse_seconds(
+                ENV_CONFIRM_TIMEOUT,
+                env.get(ENV_CONFIRM_TIMEOUT, ""),
+                DEFAULT_CONFIRM_TIMEOUT_SECONDS,
+                MAX_CONFIRM_TIMEOUT_SECONDS,
+            ),
             log_level=parse_log_level(env.get(ENV_LOG_LEVEL, "")),
             enable_writes=parse_flag(ENV_ENABLE_WRITES, env.get(ENV_ENABLE_WRITES, "")),
             ui=parse_flag(ENV_UI, env.get(ENV_UI, ""), unset=True),
@@ -141,14 +161,18 @@ def is_loopback(host: str) -> bool:
 
 
 def parse_timeout(raw: str) -> float:
+    return parse_seconds(ENV_TIMEOUT, raw, DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS)
+
+
+def parse_seconds(name: str, raw: str, default: float, maximum: float) -> float:
     if raw.strip() == "":
-        return DEFAULT_TIMEOUT_SECONDS
+        return default
     try:
         seconds = float(raw)
     except ValueError:
-        raise ConfigError(f"{ENV_TIMEOUT} must be a number of seconds, got {raw!r}") from None
-    if not 0 < seconds <= MAX_TIMEOUT_SECONDS:
-        raise ConfigError(f"{ENV_TIMEOUT} must be more than 0 and at most {MAX_TIMEOUT_SECONDS:g} seconds")
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not 0 < seconds <= maximum:
+        raise ConfigError(f"{name} must be more than 0 and at most {maximum:g} seconds")
     return seconds
 
 

@@ -6,7 +6,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from hostup_mcp.hostup.sandbox import BLOCKED_ISO_MEDIA, DOCUMENTED_ISO_MEDIA, EMPTY_ISO_MEDIA, EXAMPLE_VPS_ID
-from tests.results import problem_of
+from tests.results import hostup_document, problem_of
 from tests.stdio_session import console_script
 
 pytestmark = pytest.mark.anyio
@@ -30,7 +30,7 @@ async def test_demo_serves_every_sandbox_id_marked_as_demo_data():
     for vps_id, expected in DATA.items():
         result = results[vps_id]
         assert result.is_error is False, vps_id
-        assert result.structured_content == {**expected, "demo": True}
+        assert hostup_document(result) == {**expected, "demo": True}
         assert result.content[0].text.startswith("DEMO DATA from the hostup-mcp sandbox")
     for vps_id, (status, next_step) in ERRORS.items():
         result = results[vps_id]

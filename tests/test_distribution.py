@@ -20,6 +20,7 @@ from mcp import Client, StdioServerParameters
 from hostup_mcp import __version__, config
 from hostup_mcp.hostup.sandbox import DOCUMENTED_ISO_MEDIA, EXAMPLE_VPS_ID
 from tests.other_clients import node_bin, require
+from tests.results import hostup_document
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = json.loads((ROOT / "manifest.json").read_text())
@@ -121,7 +122,7 @@ async def test_bundle_starts_exactly_as_mcp_config_says_and_lists_its_tools(bund
         result = await client.call_tool("list_vps_iso_media", {"vps_id": EXAMPLE_VPS_ID})
 
     assert [tool.name for tool in tools] == [tool["name"] for tool in MANIFEST["tools"]]
-    assert result.structured_content == {**DOCUMENTED_ISO_MEDIA, "demo": True}
+    assert hostup_document(result) == {**DOCUMENTED_ISO_MEDIA, "demo": True}
 
 
 @pytest.mark.anyio

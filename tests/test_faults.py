@@ -26,7 +26,7 @@ from hostup_mcp.hostup.client import MAX_RESPONSE_BYTES
 from hostup_mcp.hostup.retry import RetryPolicy
 from hostup_mcp.server import build_server
 from tests.fake_hostup import API_KEY, DOCUMENTED_200, EXAMPLE_VPS_ID, problem
-from tests.results import problem_of
+from tests.results import hostup_document, problem_of
 from tests.scripted_server import ScriptedServer, Step, closed_port, json_step
 
 pytestmark = pytest.mark.anyio
@@ -121,7 +121,7 @@ async def test_reset_once_then_success_recovers(client: Client, hostup: Scripted
     result, _ = await timed_call(client)
 
     assert result.is_error is False
-    assert result.structured_content == DOCUMENTED_200
+    assert hostup_document(result) == DOCUMENTED_200
     assert len(hostup.requests_to(PATH)) == 2
 
 
@@ -339,7 +339,7 @@ async def test_429_then_success(patient: Client, hostup: ScriptedServer, waits):
 
     result = await patient.call_tool("list_vps_iso_media", {"vps_id": EXAMPLE_VPS_ID})
 
-    assert result.structured_content == DOCUMENTED_200
+    assert hostup_document(result) == DOCUMENTED_200
     assert len(hostup.requests_to(PATH)) == 2
     assert waits == [1.0]
 
@@ -349,7 +349,7 @@ async def test_503_then_success(patient: Client, hostup: ScriptedServer, waits):
 
     result = await patient.call_tool("list_vps_iso_media", {"vps_id": EXAMPLE_VPS_ID})
 
-    assert result.structured_content == DOCUMENTED_200
+    assert hostup_document(result) == DOCUMENTED_200
     assert len(hostup.requests_to(PATH)) == 2
     assert len(waits) == 1 and 0.125 <= waits[0] <= 0.25
 
@@ -440,7 +440,7 @@ async def test_a_write_rejected_with_429_is_repeated_after_the_wait(writer: Clie
 
     result = await mount(writer)
 
-    assert result.structured_content == {"device": "ide3"}
+    assert hostup_document(result) == {"device": "ide3"}
     assert [seen.method for seen in hostup.requests_to(MOUNT_PATH)] == ["POST", "POST"]
     assert waits == [0.0]
 
@@ -604,7 +604,7 @@ async def test_a_gzipped_answer_is_read(client: Client, hostup: ScriptedServer):
 
     result, _ = await timed_call(client)
 
-    assert result.structured_content == DOCUMENTED_200
+    assert hostup_document(result) == DOCUMENTED_200
     assert hostup.requests[0].headers["accept-encoding"] == "gzip, deflate"
 
 

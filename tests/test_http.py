@@ -18,6 +18,7 @@ from hostup_mcp.hostup.sandbox import EXAMPLE_VPS_ID
 from hostup_mcp.tools.results import PROBLEM_META_KEY
 from tests.fake_hostup import API_KEY, DOCUMENTED_200, FakeHostUp, PerKeyHostUp, serve_http
 from tests.http_server import bearer, http_client, http_server
+from tests.results import hostup_document, without_guidance
 from tests.scripted_server import ScriptedServer, Step
 
 pytestmark = pytest.mark.anyio
@@ -52,7 +53,7 @@ async def test_per_user_mode_uses_the_key_each_request_brings(hostup: str, mode:
             found = await client.call_tool("list_vps_iso_media", ISO)
             missing = await client.call_tool("list_vps_iso_media", {"vps_id": "vps_demomissing"})
 
-    assert found.structured_content == DOCUMENTED_200
+    assert hostup_document(found) == DOCUMENTED_200
     assert missing.meta[PROBLEM_META_KEY]["status"] == 404
     assert "per-user key" in server.stderr()
     assert API_KEY not in server.stderr()
@@ -289,7 +290,7 @@ async def test_sigterm_lets_calls_in_flight_finish():
 
     (answer,) = answers
     assert answer.status_code == 200
-    assert answer.json()["result"]["structuredContent"] == DOCUMENTED_200  # answered while stopping
+    assert without_guidance(answer.json()["result"]["structuredContent"]) == DOCUMENTED_200  # answered while stopping
     assert code == -signal.SIGTERM  # uvicorn re-raises the signal once drained, as the default handler would
 
 
@@ -313,5 +314,5 @@ async def test_writes_over_http_and_the_delete_confirmation(hostup: str, mode: s
             unmounted = await client.call_tool("unmount_vps_iso", {"vps_id": EXAMPLE_VPS_ID, "device": "ide2"})
             preview = await client.call_tool("delete_vps_iso", ISO | {"volid": "iso_01hxa3b4c5d6e7f8g9h0j1k2m3"})
 
-    assert unmounted.structured_content == {"device": "ide2"}
+    assert hostup_document(unmounted) == {"device": "ide2"}
     assert preview.structured_content["deleted"] is False  # no elicitation: the preview

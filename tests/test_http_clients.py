@@ -15,6 +15,7 @@ from hostup_mcp.tools.results import PROBLEM_META_KEY
 from tests.fake_hostup import API_KEY, DOCUMENTED_200, FakeHostUp, serve_http
 from tests.http_server import HttpServer, http_server
 from tests.other_clients import NODE_MODULES, TIMEOUT_SECONDS, Call, require, run_inspector, run_typescript_client
+from tests.results import without_guidance
 from tests.scripted_server import closed_port
 
 
@@ -34,9 +35,9 @@ def test_typescript_sdk_client_over_streamable_http(per_user: HttpServer):
     run = run_typescript_client(calls, http=(per_user.url, {"Authorization": f"Bearer {API_KEY}"}))
 
     assert len(run.tools) == 7
-    assert run.result(0)["structuredContent"] == DOCUMENTED_200
+    assert without_guidance(run.result(0)["structuredContent"]) == DOCUMENTED_200
     assert run.result(1)["_meta"][PROBLEM_META_KEY]["status"] == 404
-    assert run.result(2)["structuredContent"] == {"device": "ide2"}
+    assert without_guidance(run.result(2)["structuredContent"]) == {"device": "ide2"}
     assert run.result(3)["structuredContent"]["deleted"] is False  # no way to ask over stateless HTTP: a preview
 
 

@@ -22,7 +22,7 @@ from tests.fake_hostup import (
     with_extra_fields,
     with_unicode_names,
 )
-from tests.results import problem_of
+from tests.results import guidance_of, hostup_document, problem_of
 
 pytestmark = pytest.mark.anyio
 
@@ -35,7 +35,7 @@ async def test_documented_example_comes_back_as_structured_content_and_text(clie
     result = await call(client, EXAMPLE_VPS_ID)
 
     assert result.is_error is False
-    assert result.structured_content == DOCUMENTED_200
+    assert hostup_document(result) == DOCUMENTED_200
     text = result.content[0].text
     assert EXAMPLE_ISO_ID in text and "Ubuntu 24.04 LTS" in text and "canMount: allowed" in text
     (request,) = fake.requests
@@ -49,7 +49,7 @@ async def test_null_fields_and_blocked_gates_are_kept_and_explained(client: Clie
     result = await call(client, "vps_demoblocked")
 
     assert result.is_error is False
-    assert result.structured_content == BLOCKED_200
+    assert hostup_document(result) == BLOCKED_200
     # Absent values read as absent: no "null=null", no "ide0 null null".
     assert result.content[0].text == (
         "ISOs (id, display name, file, GB, format; - = none):\n"
@@ -58,15 +58,21 @@ async def test_null_fields_and_blocked_gates_are_kept_and_explained(client: Clie
         "boot: not reported\n"
         "CD/DVD slots: ide0 (no description) (no type) free\n"
         "canMount: BLOCKED (The VPS has a pending order., code pending_order); "
-        "canUpload: BLOCKED (Uploads are paused while an order is pending.)"
+        "canUpload: BLOCKED (Uploads are paused while an order is pending.)\n"
+        "Do not suggest or try a blocked action now; tell the user HostUp's reason."
     )
+    assert guidance_of(result) == {
+        "summary": "1 ISO available, 0 mounted. Mounting is blocked (The VPS has a pending order., code "
+        "pending_order); Adding an ISO is blocked (Uploads are paused while an order is pending.).",
+        "nextStep": "Do not suggest or try a blocked action now; tell the user HostUp's reason.",
+    }
 
 
 async def test_fields_hostup_adds_later_are_kept_not_rejected(client: Client):
     result = await call(client, "vps_extra")
 
     assert result.is_error is False
-    assert result.structured_content == with_extra_fields()
+    assert hostup_document(result) == with_extra_fields()
     assert "sha256:9f86d081" in result.content[0].text
     assert "local-lvm" in result.content[0].text
 
@@ -74,7 +80,7 @@ async def test_fields_hostup_adds_later_are_kept_not_rejected(client: Client):
 async def test_unicode_names_survive_exactly(client: Client):
     result = await call(client, "vps_unicode")
 
-    assert result.structured_content == with_unicode_names()
+    assert hostup_document(result) == with_unicode_names()
     assert "Ubuntu 24.04 – svensk utgåva ✓" in result.content[0].text
     assert "日本語-インストーラ.iso" in result.content[0].text
 
@@ -159,7 +165,7 @@ async def test_short_retry_after_is_waited_out_then_succeeds(fake: FakeHostUp, m
     assert waits == [1.0]  # the fake's Retry-After
     assert fake.calls["vps_throttledonce"] == 2
     assert result.is_error is False
-    assert result.structured_content == DOCUMENTED_200
+    assert hostup_document(result) == DOCUMENTED_200
 
 
 async def test_503_is_retried_then_succeeds(client: Client, fake: FakeHostUp):

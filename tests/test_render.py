@@ -319,8 +319,8 @@ def test_a_vps_page_with_more_pages_and_extra_fields():
     assert render_vps_page(page) == (
         "VPS (1): id, name, primary IP, service status, power state, OS (- = none; more in the JSON)\n"
         'vps_a "app 1" - - - -\n'
-        "More VPS exist: call list_vps again with cursor=c2.\n"
-        'other fields: +{"total":3}'
+        'other fields: +{"total":3}\n'
+        "More VPS exist: call list_vps again with cursor=c2."
     )
     assert render_vps_page(VpsPage.model_validate({"data": []})) == "No VPS found."
 

@@ -15,6 +15,7 @@ from hostup_mcp.hostup.sandbox import EXAMPLE_ISO_ID, EXAMPLE_VPS_ID
 from tests.balancer import Balancer, balancing
 from tests.fake_hostup import API_KEY, DOCUMENTED_200, FakeHostUp, serve_http
 from tests.http_server import HttpServer, bearer, http_client, http_server
+from tests.results import hostup_document
 
 pytestmark = pytest.mark.anyio
 SHARED_SECRET = "replicas-share-this-state-secret-0123456789"
@@ -44,9 +45,9 @@ async def test_each_request_may_go_to_another_replica_in_both_eras(mode: str):
             after = await client.call_tool("list_vps_iso_media", {"vps_id": EXAMPLE_VPS_ID})
 
     assert len(tools.tools) == 7
-    assert before.structured_content == DOCUMENTED_200
-    assert unmounted.structured_content == {"device": "ide2"}
-    assert mounted.structured_content == {"device": "ide2", "isoId": EXAMPLE_ISO_ID}
+    assert hostup_document(before) == DOCUMENTED_200
+    assert hostup_document(unmounted) == {"device": "ide2"}
+    assert hostup_document(mounted) == {"device": "ide2", "isoId": EXAMPLE_ISO_ID}
     assert after.structured_content["mounted"][0]["isoId"] == EXAMPLE_ISO_ID
     assert set(balancer.served) == {0, 1}  # both replicas answered requests of this one client
     assert all(first != second for first, second in zip(balancer.served, balancer.served[1:], strict=False))
@@ -83,7 +84,7 @@ async def test_when_a_replica_dies_calls_go_on_and_nothing_is_lost_silently(mode
                 except Exception as exc:
                     outcomes.append(f"failed: {type(exc).__name__}")
                 else:
-                    outcomes.append("answered" if result.structured_content == DOCUMENTED_200 else "WRONG")
+                    outcomes.append("answered" if hostup_document(result) == DOCUMENTED_200 else "WRONG")
 
     assert len(outcomes) == 30  # every call came back, one way or the other
     assert "WRONG" not in outcomes

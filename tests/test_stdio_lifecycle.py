@@ -16,7 +16,7 @@ from hostup_mcp import __version__
 from hostup_mcp.config import Config
 from hostup_mcp.server import build_server
 from tests.fake_hostup import API_KEY, DOCUMENTED_200, EXAMPLE_VPS_ID, FakeHostUp, serve_http
-from tests.results import problem_of
+from tests.results import hostup_document, problem_of
 from tests.scripted_server import ScriptedServer, Step
 from tests.stdio_session import RawSession, console_script, initialize, run_once, server_env
 
@@ -47,7 +47,7 @@ async def test_100_concurrent_calls_over_one_session_are_all_answered_correctly(
     assert len(results) == 100
     for index, result in results.items():
         if ids[index] == EXAMPLE_VPS_ID:
-            assert result.structured_content == DOCUMENTED_200
+            assert hostup_document(result) == DOCUMENTED_200
         else:
             assert problem_of(result)["instance"] == f"/api/v2/vps/{ids[index]}/iso"
     assert elapsed < 10

@@ -39,28 +39,45 @@ async def test_tools_list_is_exactly_as_reviewed():
                     "type": "object",
                     "properties": {
                         "primary_ip": {
-                            "anyOf": [{"type": "string"}, {"type": "null"}],
-                            "default": None,
-                            "description": "Exact primary IP address of the VPS to find, e.g. 192.0.2.10.",
-                            "title": "Primary Ip",
+                            "anyOf": [
+                                {
+                                    "type": "string",
+                                    "description": "Exact primary IP address of the VPS to find, e.g. 192.0.2.10.",
+                                },
+                                {"type": "null"},
+                            ]
                         },
                         "limit": {
-                            "anyOf": [{"maximum": 100, "minimum": 1, "type": "integer"}, {"type": "null"}],
-                            "default": None,
-                            "description": "Page size, 1-100.",
-                            "title": "Limit",
+                            "anyOf": [
+                                {"maximum": 100, "minimum": 1, "type": "integer", "description": "Page size, 1-100."},
+                                {"type": "null"},
+                            ]
                         },
                         "cursor": {
-                            "anyOf": [{"maxLength": 1024, "type": "string"}, {"type": "null"}],
-                            "default": None,
-                            "description": "nextCursor from the previous list_vps result.",
-                            "title": "Cursor",
+                            "anyOf": [
+                                {
+                                    "maxLength": 1024,
+                                    "type": "string",
+                                    "description": "nextCursor from the previous list_vps result.",
+                                },
+                                {"type": "null"},
+                            ]
                         },
                     },
-                    "title": "list_vpsArguments",
                 },
                 "outputSchema": {
                     "$defs": {
+                        "Guidance": {
+                            "properties": {
+                                "summary": {"description": "What happened, in one or two sentences.", "type": "string"},
+                                "nextStep": {
+                                    "anyOf": [{"type": "string"}, {"type": "null"}],
+                                    "description": "What to do next, when there is something to do.",
+                                },
+                            },
+                            "required": ["summary"],
+                            "type": "object",
+                        },
                         "VpsSummary": {
                             "properties": {
                                 "id": {"type": "string"},
@@ -72,13 +89,18 @@ async def test_tools_list_is_exactly_as_reviewed():
                             },
                             "required": ["id"],
                             "type": "object",
-                        }
+                        },
                     },
                     "properties": {
                         "data": {"items": {"$ref": "#/$defs/VpsSummary"}, "type": "array"},
                         "nextCursor": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                        "guidance": {"$ref": "#/$defs/Guidance"},
+                        "demo": {
+                            "anyOf": [{"type": "boolean"}, {"type": "null"}],
+                            "description": "true when the data comes from the built-in sandbox.",
+                        },
                     },
-                    "required": ["data"],
+                    "required": ["data", "guidance"],
                     "type": "object",
                 },
                 "annotations": {
@@ -87,6 +109,7 @@ async def test_tools_list_is_exactly_as_reviewed():
                     "idempotentHint": True,
                     "openWorldHint": True,
                 },
+                "_meta": {"anthropic/alwaysLoad": True},
             },
             {
                 "name": "list_vps_iso_media",
@@ -97,14 +120,10 @@ async def test_tools_list_is_exactly_as_reviewed():
                     "properties": {
                         "vps_id": {
                             "description": "Public VPS id from list_vps (data[].id), e.g. vps_01hxa3b4c5d6e7f8g9h0j1k2m3. Never an IP or hostname.",
-                            "maxLength": 68,
-                            "pattern": "^vps_[A-Za-z0-9]{1,64}$",
-                            "title": "Vps Id",
                             "type": "string",
                         }
                     },
                     "required": ["vps_id"],
-                    "title": "list_vps_iso_mediaArguments",
                 },
                 "outputSchema": {
                     "$defs": {
@@ -125,6 +144,17 @@ async def test_tools_list_is_exactly_as_reviewed():
                                 "inUse": {"type": "boolean"},
                             },
                             "required": ["device", "type", "description", "inUse"],
+                            "type": "object",
+                        },
+                        "Guidance": {
+                            "properties": {
+                                "summary": {"description": "What happened, in one or two sentences.", "type": "string"},
+                                "nextStep": {
+                                    "anyOf": [{"type": "string"}, {"type": "null"}],
+                                    "description": "What to do next, when there is something to do.",
+                                },
+                            },
+                            "required": ["summary"],
                             "type": "object",
                         },
                         "IsoActions": {
@@ -163,8 +193,13 @@ async def test_tools_list_is_exactly_as_reviewed():
                         "bootOrder": {"anyOf": [{"type": "object"}, {"type": "null"}]},
                         "availableDevices": {"items": {"$ref": "#/$defs/CdromSlot"}, "type": "array"},
                         "actions": {"$ref": "#/$defs/IsoActions"},
+                        "guidance": {"$ref": "#/$defs/Guidance"},
+                        "demo": {
+                            "anyOf": [{"type": "boolean"}, {"type": "null"}],
+                            "description": "true when the data comes from the built-in sandbox.",
+                        },
                     },
-                    "required": ["available", "mounted", "bootOrder", "availableDevices", "actions"],
+                    "required": ["available", "mounted", "bootOrder", "availableDevices", "actions", "guidance"],
                     "type": "object",
                 },
                 "annotations": {
@@ -173,6 +208,7 @@ async def test_tools_list_is_exactly_as_reviewed():
                     "idempotentHint": True,
                     "openWorldHint": True,
                 },
+                "_meta": {"anthropic/alwaysLoad": True},
             },
             {
                 "name": "get_job",
@@ -183,16 +219,24 @@ async def test_tools_list_is_exactly_as_reviewed():
                     "properties": {
                         "job_id": {
                             "description": "operation.jobId (e.g. job_01hxa3b4c5d6e7f8g9h0j1k2m3) or operation.pollUrl.",
-                            "maxLength": 140,
-                            "title": "Job Id",
                             "type": "string",
                         }
                     },
                     "required": ["job_id"],
-                    "title": "get_jobArguments",
                 },
                 "outputSchema": {
                     "$defs": {
+                        "Guidance": {
+                            "properties": {
+                                "summary": {"description": "What happened, in one or two sentences.", "type": "string"},
+                                "nextStep": {
+                                    "anyOf": [{"type": "string"}, {"type": "null"}],
+                                    "description": "What to do next, when there is something to do.",
+                                },
+                            },
+                            "required": ["summary"],
+                            "type": "object",
+                        },
                         "Job": {
                             "properties": {
                                 "jobId": {"anyOf": [{"type": "string"}, {"type": "null"}]},
@@ -206,14 +250,20 @@ async def test_tools_list_is_exactly_as_reviewed():
                                 "isWaiting": {"anyOf": [{"type": "boolean"}, {"type": "null"}]},
                             },
                             "type": "object",
-                        }
+                        },
                     },
                     "properties": {
                         "success": {"anyOf": [{"type": "boolean"}, {"type": "null"}]},
                         "timestamp": {"anyOf": [{"type": "string"}, {"type": "null"}]},
                         "requestId": {"anyOf": [{"type": "string"}, {"type": "null"}]},
                         "data": {"anyOf": [{"$ref": "#/$defs/Job"}, {"type": "null"}]},
+                        "guidance": {"$ref": "#/$defs/Guidance"},
+                        "demo": {
+                            "anyOf": [{"type": "boolean"}, {"type": "null"}],
+                            "description": "true when the data comes from the built-in sandbox.",
+                        },
                     },
+                    "required": ["guidance"],
                     "type": "object",
                 },
                 "annotations": {
@@ -232,33 +282,49 @@ async def test_tools_list_is_exactly_as_reviewed():
                     "properties": {
                         "vps_id": {
                             "description": "Public VPS id from list_vps (data[].id), e.g. vps_01hxa3b4c5d6e7f8g9h0j1k2m3. Never an IP or hostname.",
-                            "maxLength": 68,
-                            "pattern": "^vps_[A-Za-z0-9]{1,64}$",
-                            "title": "Vps Id",
                             "type": "string",
                         },
                         "iso_id": {
                             "description": "ISO id from list_vps_iso_media available[].id, e.g. iso_01hxa3b4c5d6e7f8g9h0j1k2m3.",
-                            "maxLength": 68,
-                            "pattern": "^iso_[A-Za-z0-9]{1,64}$",
-                            "title": "Iso Id",
                             "type": "string",
                         },
                         "device": {
-                            "anyOf": [{"enum": ["ide0", "ide1", "ide2", "ide3"], "type": "string"}, {"type": "null"}],
-                            "default": None,
-                            "description": "CD/DVD slot; omit to let HostUp choose.",
-                            "title": "Device",
+                            "anyOf": [
+                                {
+                                    "enum": ["ide0", "ide1", "ide2", "ide3"],
+                                    "type": "string",
+                                    "description": "CD/DVD slot; omit to let HostUp choose.",
+                                },
+                                {"type": "null"},
+                            ]
                         },
                     },
                     "required": ["vps_id", "iso_id"],
-                    "title": "mount_vps_isoArguments",
                 },
                 "outputSchema": {
+                    "$defs": {
+                        "Guidance": {
+                            "properties": {
+                                "summary": {"description": "What happened, in one or two sentences.", "type": "string"},
+                                "nextStep": {
+                                    "anyOf": [{"type": "string"}, {"type": "null"}],
+                                    "description": "What to do next, when there is something to do.",
+                                },
+                            },
+                            "required": ["summary"],
+                            "type": "object",
+                        }
+                    },
                     "properties": {
                         "device": {"anyOf": [{"type": "string"}, {"type": "null"}]},
                         "isoId": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                        "guidance": {"$ref": "#/$defs/Guidance"},
+                        "demo": {
+                            "anyOf": [{"type": "boolean"}, {"type": "null"}],
+                            "description": "true when the data comes from the built-in sandbox.",
+                        },
                     },
+                    "required": ["guidance"],
                     "type": "object",
                 },
                 "annotations": {
@@ -277,24 +343,44 @@ async def test_tools_list_is_exactly_as_reviewed():
                     "properties": {
                         "vps_id": {
                             "description": "Public VPS id from list_vps (data[].id), e.g. vps_01hxa3b4c5d6e7f8g9h0j1k2m3. Never an IP or hostname.",
-                            "maxLength": 68,
-                            "pattern": "^vps_[A-Za-z0-9]{1,64}$",
-                            "title": "Vps Id",
                             "type": "string",
                         },
                         "device": {
-                            "anyOf": [{"enum": ["ide0", "ide1", "ide2", "ide3"], "type": "string"}, {"type": "null"}],
-                            "default": None,
-                            "description": "mounted[].device; HostUp uses ide2 when omitted.",
-                            "title": "Device",
+                            "anyOf": [
+                                {
+                                    "enum": ["ide0", "ide1", "ide2", "ide3"],
+                                    "type": "string",
+                                    "description": "mounted[].device; HostUp uses ide2 when omitted.",
+                                },
+                                {"type": "null"},
+                            ]
                         },
                     },
                     "required": ["vps_id"],
-                    "title": "unmount_vps_isoArguments",
                 },
                 "outputSchema": {
-                    "properties": {"device": {"type": "string"}},
-                    "required": ["device"],
+                    "$defs": {
+                        "Guidance": {
+                            "properties": {
+                                "summary": {"description": "What happened, in one or two sentences.", "type": "string"},
+                                "nextStep": {
+                                    "anyOf": [{"type": "string"}, {"type": "null"}],
+                                    "description": "What to do next, when there is something to do.",
+                                },
+                            },
+                            "required": ["summary"],
+                            "type": "object",
+                        }
+                    },
+                    "properties": {
+                        "device": {"type": "string"},
+                        "guidance": {"$ref": "#/$defs/Guidance"},
+                        "demo": {
+                            "anyOf": [{"type": "boolean"}, {"type": "null"}],
+                            "description": "true when the data comes from the built-in sandbox.",
+                        },
+                    },
+                    "required": ["device", "guidance"],
                     "type": "object",
                 },
                 "annotations": {
@@ -313,38 +399,42 @@ async def test_tools_list_is_exactly_as_reviewed():
                     "properties": {
                         "vps_id": {
                             "description": "Public VPS id from list_vps (data[].id), e.g. vps_01hxa3b4c5d6e7f8g9h0j1k2m3. Never an IP or hostname.",
-                            "maxLength": 68,
-                            "pattern": "^vps_[A-Za-z0-9]{1,64}$",
-                            "title": "Vps Id",
                             "type": "string",
                         },
                         "url": {
                             "description": "Public http(s) URL of the ISO file; must not redirect.",
-                            "maxLength": 2048,
-                            "title": "Url",
                             "type": "string",
                         },
                         "filename": {
                             "description": "Name to store the file as, e.g. debian-12.iso.",
-                            "maxLength": 255,
-                            "title": "Filename",
                             "type": "string",
                         },
                         "decompress": {
                             "anyOf": [
-                                {"enum": ["none", "gzip", "lzo", "zstd", "bzip2"], "type": "string"},
+                                {
+                                    "enum": ["none", "gzip", "lzo", "zstd", "bzip2"],
+                                    "type": "string",
+                                    "description": "Compression of the downloaded file, if any.",
+                                },
                                 {"type": "null"},
-                            ],
-                            "default": None,
-                            "description": "Compression of the downloaded file, if any.",
-                            "title": "Decompress",
+                            ]
                         },
                     },
                     "required": ["vps_id", "url", "filename"],
-                    "title": "download_vps_isoArguments",
                 },
                 "outputSchema": {
                     "$defs": {
+                        "Guidance": {
+                            "properties": {
+                                "summary": {"description": "What happened, in one or two sentences.", "type": "string"},
+                                "nextStep": {
+                                    "anyOf": [{"type": "string"}, {"type": "null"}],
+                                    "description": "What to do next, when there is something to do.",
+                                },
+                            },
+                            "required": ["summary"],
+                            "type": "object",
+                        },
                         "Operation": {
                             "properties": {
                                 "status": {"type": "string"},
@@ -356,10 +446,17 @@ async def test_tools_list_is_exactly_as_reviewed():
                             },
                             "required": ["status", "jobId"],
                             "type": "object",
-                        }
+                        },
                     },
-                    "properties": {"operation": {"$ref": "#/$defs/Operation"}},
-                    "required": ["operation"],
+                    "properties": {
+                        "operation": {"$ref": "#/$defs/Operation"},
+                        "guidance": {"$ref": "#/$defs/Guidance"},
+                        "demo": {
+                            "anyOf": [{"type": "boolean"}, {"type": "null"}],
+                            "description": "true when the data comes from the built-in sandbox.",
+                        },
+                    },
+                    "required": ["operation", "guidance"],
                     "type": "object",
                 },
                 "annotations": {
@@ -372,36 +469,48 @@ async def test_tools_list_is_exactly_as_reviewed():
             {
                 "name": "delete_vps_iso",
                 "title": "Delete VPS ISO media",
-                "description": "Permanently delete an ISO image the user owns from their HostUp ISO library. volid is available[].id from list_vps_iso_media. When the client can ask the user, the user is always asked to confirm, and confirm is ignored. Otherwise nothing is deleted without confirm=true: the result is a preview (which ISO, its name and size, whether it is mounted) to show the user; call again with confirm=true only after the user agrees. Cannot be undone. Needs the write:vm and write:storage scopes.",
+                "description": "Permanently delete an ISO image the user owns from their HostUp ISO library. volid is available[].id from list_vps_iso_media. When the client can show the user a form, the user is always asked there, and confirm is ignored. Otherwise nothing is deleted without confirm=true: the result is a preview (which ISO, its name and size, whether it is mounted) to show the user; call again with confirm=true only after the user agrees. If a form gets no answer, nothing is deleted and the result says how the user's yes in chat can be passed on. Cannot be undone. Needs the write:vm and write:storage scopes.",
                 "inputSchema": {
                     "type": "object",
                     "properties": {
                         "vps_id": {
                             "description": "Public VPS id from list_vps (data[].id), e.g. vps_01hxa3b4c5d6e7f8g9h0j1k2m3. Never an IP or hostname.",
-                            "maxLength": 68,
-                            "pattern": "^vps_[A-Za-z0-9]{1,64}$",
-                            "title": "Vps Id",
                             "type": "string",
                         },
                         "volid": {
                             "description": "available[].id of the ISO to delete, from list_vps_iso_media.",
-                            "maxLength": 68,
-                            "pattern": "^iso_[A-Za-z0-9]{1,64}$",
-                            "title": "Volid",
                             "type": "string",
                         },
                         "confirm": {
                             "default": False,
                             "description": "true only after the user agreed; ignored when the client can ask the user itself.",
-                            "title": "Confirm",
                             "type": "boolean",
+                        },
+                        "chat_confirmation": {
+                            "anyOf": [
+                                {
+                                    "description": "Only after a form went unanswered: the chat_confirmation that result gave, passed with confirm=true once the user said yes in the chat.",
+                                    "type": "string",
+                                },
+                                {"type": "null"},
+                            ]
                         },
                     },
                     "required": ["vps_id", "volid"],
-                    "title": "delete_vps_isoArguments",
                 },
                 "outputSchema": {
                     "$defs": {
+                        "Guidance": {
+                            "properties": {
+                                "summary": {"description": "What happened, in one or two sentences.", "type": "string"},
+                                "nextStep": {
+                                    "anyOf": [{"type": "string"}, {"type": "null"}],
+                                    "description": "What to do next, when there is something to do.",
+                                },
+                            },
+                            "required": ["summary"],
+                            "type": "object",
+                        },
                         "IsoImage": {
                             "properties": {
                                 "id": {"type": "string"},
@@ -412,7 +521,7 @@ async def test_tools_list_is_exactly_as_reviewed():
                             },
                             "required": ["id", "name", "displayName", "sizeGb", "format"],
                             "type": "object",
-                        }
+                        },
                     },
                     "properties": {
                         "deleted": {"type": "boolean"},
@@ -425,8 +534,14 @@ async def test_tools_list_is_exactly_as_reviewed():
                             ]
                         },
                         "response": {"anyOf": [{"additionalProperties": True, "type": "object"}, {"type": "null"}]},
+                        "chatConfirmation": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                        "guidance": {"$ref": "#/$defs/Guidance"},
+                        "demo": {
+                            "anyOf": [{"type": "boolean"}, {"type": "null"}],
+                            "description": "true when the data comes from the built-in sandbox.",
+                        },
                     },
-                    "required": ["deleted", "volid", "iso", "mountedIn"],
+                    "required": ["deleted", "volid", "iso", "mountedIn", "guidance"],
                     "type": "object",
                 },
                 "annotations": {

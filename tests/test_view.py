@@ -48,8 +48,8 @@ async def test_a_host_with_the_extension_gets_the_view_and_the_same_text(mode: s
     without = await seen_by(apps=False, mode=mode)
 
     tool = next(tool for tool in with_view["tools"] if tool["name"] == "list_vps_iso_media")
-    assert tool["_meta"] == {"ui": {"resourceUri": VIEW_URI}}
-    assert [t for t in with_view["tools"] if "_meta" in t] == [tool]  # only this tool has a view
+    assert tool["_meta"]["ui"] == {"resourceUri": VIEW_URI}
+    assert [t for t in with_view["tools"] if "ui" in t.get("_meta", {})] == [tool]  # only this tool has a view
     assert with_view["resources"] == [VIEW_URI]
     assert with_view["result"]["_meta"][VIEW_META_KEY] == {"writes": True}
     assert with_view["result"]["content"] == without["result"]["content"]  # the model reads the same text
@@ -63,7 +63,7 @@ async def test_the_view_knows_when_writes_are_off():
 async def test_hostup_ui_0_turns_the_view_off_for_every_host():
     seen = await seen_by(apps=True, ui=False)
 
-    assert all("_meta" not in tool for tool in seen["tools"])
+    assert all("ui" not in tool.get("_meta", {}) for tool in seen["tools"])
     assert seen["resources"] == []
     assert VIEW_META_KEY not in (seen["result"].get("_meta") or {})
     assert Config.from_env({"HOSTUP_UI": "0"}).ui is False

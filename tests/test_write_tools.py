@@ -25,7 +25,7 @@ from tests.fake_hostup import (
     NO_SCOPE_KEY,
     FakeHostUp,
 )
-from tests.results import problem_of
+from tests.results import hostup_document, problem_of
 
 pytestmark = pytest.mark.anyio
 
@@ -96,7 +96,7 @@ async def test_mount_checks_the_gate_then_mounts_in_a_free_slot(writer: Client, 
     result = await writer.call_tool("mount_vps_iso", {"vps_id": EXAMPLE_VPS_ID, "iso_id": EXAMPLE_ISO_ID})
 
     assert result.is_error is False
-    assert result.structured_content == {"device": "ide2", "isoId": EXAMPLE_ISO_ID}
+    assert hostup_document(result) == {"device": "ide2", "isoId": EXAMPLE_ISO_ID}
     assert f"Mounted {EXAMPLE_ISO_ID} in ide2" in result.content[0].text
     assert sent(fake) == [
         f"GET /api/v2/vps/{EXAMPLE_VPS_ID}/iso",
@@ -112,7 +112,7 @@ async def test_mounting_an_iso_that_is_already_mounted_says_where_and_sends_noth
     )
 
     assert result.is_error is False
-    assert result.structured_content == again_in_ide2.structured_content == {"device": "ide2", "isoId": EXAMPLE_ISO_ID}
+    assert hostup_document(result) == hostup_document(again_in_ide2) == {"device": "ide2", "isoId": EXAMPLE_ISO_ID}
     assert (
         result.content[0].text == f"{EXAMPLE_ISO_ID} is already mounted in ide2 on {EXAMPLE_VPS_ID}; nothing was sent."
     )
@@ -170,7 +170,7 @@ async def test_a_device_outside_ide0_to_ide3_is_rejected(writer: Client, fake: F
 async def test_unmount_defaults_to_hostups_ide2_and_returns_the_device(writer: Client, fake: FakeHostUp):
     result = await writer.call_tool("unmount_vps_iso", {"vps_id": EXAMPLE_VPS_ID})
 
-    assert result.structured_content == {"device": "ide2"}
+    assert hostup_document(result) == {"device": "ide2"}
     assert "Unmounted ide2" in result.content[0].text
     assert fake.requests[-1].read() == b"{}"
 
@@ -251,7 +251,7 @@ async def test_delete_without_confirm_is_a_preview_and_deletes_nothing(writer: C
     result = await writer.call_tool("delete_vps_iso", DELETE)
 
     assert result.is_error is False
-    assert result.structured_content == {
+    assert hostup_document(result) == {
         "deleted": False,
         "volid": EXAMPLE_ISO_ID,
         "iso": DOCUMENTED_200["available"][0],
@@ -262,7 +262,7 @@ async def test_delete_without_confirm_is_a_preview_and_deletes_nothing(writer: C
         'PREVIEW — nothing was deleted. Deleting would permanently remove "Ubuntu 24.04 LTS" (file '
         f"ubuntu-24.04-live-server-amd64.iso, 5.9 GB, id {EXAMPLE_ISO_ID}) from the ISO library. It is mounted in "
         f"ide2 on {EXAMPLE_VPS_ID}: that VPS loses the disc.\n"
-        "Show this to the user; call again with confirm=true only if they agree."
+        "Show this to the user and ask whether to delete it; call again with confirm=true only if they agree."
     )
     assert "DELETE" not in " ".join(sent(fake))
 
@@ -283,7 +283,7 @@ async def test_delete_with_confirm_deletes_and_reports_where_it_was_mounted(writ
     result = await writer.call_tool("delete_vps_iso", DELETE | {"confirm": True})
     after = await writer.call_tool("list_vps_iso_media", {"vps_id": EXAMPLE_VPS_ID})
 
-    assert result.structured_content == {
+    assert hostup_document(result) == {
         "deleted": True,
         "volid": EXAMPLE_ISO_ID,
         "iso": DOCUMENTED_200["available"][0],

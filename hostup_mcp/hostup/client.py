@@ -3,6 +3,7 @@ deadline, retries, size limits and error mapping."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import time
@@ -102,6 +103,10 @@ class HostUpClient:
     def with_key(self, key: SecretStr | None) -> HostUpClient:
         """The same connections, another key: one request's own (per-user mode), used for it alone."""
         return HostUpClient(self._http, self._config, self._retry, self._rng, key)
+
+    def key_fingerprint(self) -> str:
+        """A one-way digest of the key this client sends (empty without one), to bind things to their user."""
+        return hashlib.sha256(self._key.get_secret_value().encode()).hexdigest() if self._key is not None else ""
 
     async def get_vps_iso_media(self, vps_id: str) -> VpsIsoMedia:
         return await self._call(VpsIsoMedia, "GET", f"{vps_path(vps_id)}/iso")

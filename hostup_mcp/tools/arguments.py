@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, Strict, ValidationError
-from pydantic.config import JsonDict
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from hostup_mcp.hostup import ids
 from hostup_mcp.hostup.problems import Problem, synthesized
 from hostup_mcp.tools.text import clean
+from hostup_mcp.tools.tickets import TICKET_PATTERN
 
 VALUE_CHARS = 60
 
@@ -101,32 +101,57 @@ def filename(value: str) -> str:
     )
 
 
-def checked(
-    check: Callable[[str], str], *, pattern: str | None = None, max_length: int | None = None, description: str = ""
-) -> Any:
-    """A string argument checked by `check`, with the constraints it enforces advertised in the inputSchema.
+def chat_confirmation(value: str) -> str:
+    if TICKET_PATTERN.fullmatch(value):
+        return value
+    raise refuse(
+        "invalid_chat_confirmation",
+        f"{describe(value)} is not a chat confirmation. Pass chat_confirmation exactly as the delete_vps_iso result "
+        "whose form went unanswered gave it, or leave it out.",
+    )
 
-    The pattern is advertised rather than declared: a declared one would make pydantic reject the value
-    first, with its own message instead of ours.
-    """
-    schema: JsonDict = {
-        key: value for key, value in (("pattern", pattern), ("maxLength", max_length)) if value is not None
-    }
-    field = Field(description=description or None, json_schema_extra=schema or None)
-    return Annotated[str, AfterValidator(check), field]
+
+def checked(check: Callable[[str], str], *, description: str = "") -> Any:
+    """A string argument checked by `check`. Its form is told in words, never as `pattern` or `maxLength`:
+    hosts that validate arguments themselves (Gemini CLI) would answer a pasted IP with "must match
+    pattern" and the model would never read which tool gives the id."""
+    return Annotated[str, AfterValidator(check), Field(description=description or None)]
 
 
 VpsId = checked(
     vps_id,
-    pattern=ids.VPS_ID_PATTERN,
-    max_length=ids.ID_MAX_LENGTH,
     description=f"Public VPS id from list_vps (data[].id), e.g. {ids.VPS_ID_EXAMPLE}. Never an IP or hostname.",
 )
-IsoId = checked(iso_id, pattern=ids.ISO_ID_PATTERN, max_length=ids.ID_MAX_LENGTH)
-JobReference = checked(job_id, max_length=ids.JOB_REFERENCE_MAX_LENGTH)
+IsoId = checked(iso_id)
+JobReference = checked(job_id)
 PrimaryIp = checked(primary_ip)
-DownloadUrl = checked(download_url, max_length=ids.URL_MAX_LENGTH)
-FileName = checked(filename, max_length=ids.FILENAME_MAX_LENGTH)
+DownloadUrl = checked(download_url)
+FileName = checked(filename)
+ChatConfirmation = checked(chat_confirmation)
+
+
+def portable(schema: dict[str, Any]) -> dict[str, Any]:
+    """The inputSchema in the one form that every converter measured here keeps whole (docs/tools.md):
+    an optional argument is `anyOf: [{type, description, …}, {type: null}]` with its description inside
+    the value's branch (google-genai keeps only that one; OpenAI's strict mode needs the null to keep it
+    optional; Anthropic's keeps both), no `default: null`, and no pydantic titles."""
+    properties = {name: portable_property(prop) for name, prop in schema.get("properties", {}).items()}
+    return {key: value for key, value in schema.items() if key != "title"} | {"properties": properties}
+
+
+def portable_property(prop: dict[str, Any]) -> dict[str, Any]:
+    prop = {key: value for key, value in prop.items() if key != "title"}
+    branches = prop.get("anyOf")
+    if not isinstance(branches, list) or {"type": "null"} not in branches:
+        return prop
+    description = prop.pop("description", None)
+    if prop.get("default", ...) is None:
+        del prop["default"]
+    values = [branch for branch in branches if branch != {"type": "null"}]
+    described = [{**branch, "description": description} if description else branch for branch in values]
+    return prop | {"anyOf": [*described, {"type": "null"}]}
+
+
 Device = Literal["ide0", "ide1", "ide2", "ide3"]
 Decompress = Literal["none", "gzip", "lzo", "zstd", "bzip2"]
 # Only the JSON value true may delete: no "yes", "true", 1 or "on".

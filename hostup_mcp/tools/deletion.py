@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from mcp.server.elicitation import ElicitationResult
+from mcp.server.elicitation import AcceptedElicitation, CancelledElicitation, DeclinedElicitation, ElicitationResult
 from mcp.server.mcpserver import Context
 from mcp_types.version import is_version_at_least
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from hostup_mcp.hostup.models import HostUpModel, IsoImage, VpsIsoMedia
+from hostup_mcp.tools.guidance import Guidance, Guided
 from hostup_mcp.tools.text import clean, number, verbatim
 
 MODERN_ERA = "2026-07-28"  # questions ride in the tool result (input_required) from this version on
@@ -25,6 +26,12 @@ class DeleteOutcome(HostUpModel):
     iso: IsoImage | None
     mounted_in: list[str | None] | None
     response: dict[str, Any] | None = None
+    # Set only when a confirmation form went unanswered: pass it back, with confirm=true, after the user's yes.
+    chat_confirmation: str | None = None
+
+
+class DeleteOutput(Guided, DeleteOutcome):
+    pass
 
 
 class ConfirmDeletion(BaseModel):
@@ -39,6 +46,34 @@ class NotAsked(BaseModel):
     """The resolver's answer when the person was not asked: the client cannot ask, or HostUp failed first."""
 
 
+class ConfirmedInChat(BaseModel):
+    """The resolver's answer when an earlier form went unanswered and the model brings that call's ticket."""
+
+
+class Unanswered(BaseModel):
+    """The resolver's answer when the form got no answer in time: the host may never have shown it."""
+
+    seconds: float
+
+
+# What asking can come to before the tool body runs; the SDK wraps it as the resolver's accepted value.
+Answer = (
+    NotAsked
+    | ConfirmedInChat
+    | Unanswered
+    | AcceptedElicitation[ConfirmDeletion]
+    | DeclinedElicitation
+    | CancelledElicitation
+)
+
+
+def asks_in_result(ctx: Context[Any]) -> bool:
+    """From 2026-07-28 the question rides in the result and the host sends the answer in a new call, so
+    nothing waits here; before, the server sends a request and waits for the host's reply."""
+    version = ctx.protocol_version
+    return version is not None and is_version_at_least(version, MODERN_ERA)
+
+
 def can_ask(ctx: Context[Any]) -> bool:
     """Whether a form can reach a person: the client takes forms (a bare `elicitation: {}` means form),
     and this connection can carry the question. From 2026-07-28 it always can (the question is part of
@@ -47,8 +82,7 @@ def can_ask(ctx: Context[Any]) -> bool:
     elicitation = capabilities.elicitation if capabilities is not None else None
     if elicitation is None or (elicitation.form is None and elicitation.url is not None):
         return False
-    version = ctx.protocol_version
-    return (version is not None and is_version_at_least(version, MODERN_ERA)) or ctx.session.can_send_request
+    return asks_in_result(ctx) or ctx.session.can_send_request
 
 
 def preview_deletion(volid: str, state: VpsIsoMedia | None) -> DeleteOutcome | None:
@@ -93,16 +127,41 @@ def confirmation_question(vps_id: str, preview: DeleteOutcome, *, demo: bool) ->
     )
 
 
-def preview_text(vps_id: str, preview: DeleteOutcome) -> str:
-    return (
-        f"PREVIEW — nothing was deleted. Deleting would permanently remove {describe_iso(preview)} from the "
-        f"ISO library. {describe_mounts(vps_id, preview)}\n"
-        "Show this to the user; call again with confirm=true only if they agree."
+def preview_guidance(vps_id: str, preview: DeleteOutcome) -> Guidance:
+    return Guidance(
+        summary=f"PREVIEW — nothing was deleted. Deleting would permanently remove {describe_iso(preview)} from "
+        f"the ISO library. {describe_mounts(vps_id, preview)}",
+        next_step="Show this to the user and ask whether to delete it; call again with confirm=true only if "
+        "they agree.",
     )
 
 
-def decision_text(answer: ElicitationResult[Any]) -> tuple[bool, str | None]:
-    """Whether the person agreed, and when not, what to tell the model."""
+def unanswered_guidance(vps_id: str, preview: DeleteOutcome, seconds: float, ticket: str) -> Guidance:
+    return Guidance(
+        summary=f"Nothing was deleted: the confirmation form got no answer within {number(seconds)} s (this "
+        f"client may not show forms). Deleting would permanently remove {describe_iso(preview)} from the ISO "
+        f"library. {describe_mounts(vps_id, preview)}",
+        next_step="Ask the user in the chat whether to delete it. Only if they say yes, call delete_vps_iso "
+        f"again with the same vps_id and volid, confirm=true and chat_confirmation={ticket} (valid for a few "
+        "minutes). Never pass it without the user's yes.",
+    )
+
+
+def received(answer: ElicitationResult[Any]) -> ElicitationResult[Any]:
+    """The form's answer: asked in the result (the SDK's own outcome), or asked by us while waiting (an
+    outcome the SDK wraps as the resolver's accepted value)."""
+    inner = answer.data if isinstance(answer, AcceptedElicitation) else None
+    if isinstance(inner, AcceptedElicitation | DeclinedElicitation | CancelledElicitation):
+        return inner
+    return answer
+
+
+def decision(answer: ElicitationResult[Any]) -> tuple[bool, str | None]:
+    """Whether the person agreed (in the form, or in chat after a form nobody answered), and when not,
+    what to tell the model; None then means the preview says it."""
+    answer = received(answer)
+    if answer.action == "accept" and isinstance(answer.data, ConfirmedInChat):
+        return True, None
     if answer.action == "accept" and isinstance(answer.data, NotAsked):
         return False, "Nothing was deleted: the user could not be asked just now. Call again to ask them."
     if answer.action == "accept":
@@ -117,13 +176,13 @@ def decision_text(answer: ElicitationResult[Any]) -> tuple[bool, str | None]:
     )
 
 
-def deleted_text(vps_id: str, done: DeleteOutcome) -> str:
+def deleted_guidance(vps_id: str, done: DeleteOutcome) -> Guidance:
     mounted = (
         f" It was mounted in {', '.join(clean(device) for device in done.mounted_in if device)}; check that slot."
         if done.mounted_in
         else ""
     )
-    return (
-        f"Deleted {describe_iso(done)} from the ISO library of {vps_id}'s owner.{mounted} "
-        "Call list_vps_iso_media to confirm."
+    return Guidance(
+        summary=f"Deleted {describe_iso(done)} from the ISO library of {vps_id}'s owner.{mounted}",
+        next_step="Call list_vps_iso_media to confirm.",
     )

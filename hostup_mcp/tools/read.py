@@ -11,17 +11,26 @@ from pydantic import Field
 from hostup_mcp.config import Config
 from hostup_mcp.hostup.client import HostUpClient
 from hostup_mcp.hostup.failures import HostUpError
-from hostup_mcp.hostup.models import JobEnvelope, VpsIsoMedia, VpsPage
 from hostup_mcp.tools.access import hostup_client
 from hostup_mcp.tools.advice import Call
 from hostup_mcp.tools.arguments import JobReference, PrimaryIp, VpsId
+from hostup_mcp.tools.guidance import IsoMediaOutput, JobOutput, VpsPageOutput
 from hostup_mcp.tools.registry import ToolRegistry
-from hostup_mcp.tools.render import render_iso_media, render_job, render_vps_page
+from hostup_mcp.tools.render import (
+    iso_media_guidance,
+    job_guidance,
+    render_iso_media,
+    render_vps_list,
+    vps_page_guidance,
+)
 from hostup_mcp.tools.results import failure_result, outcome
 from hostup_mcp.tools.view import TOOL_META, result_meta
 
 READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 READ_VM = ("read:vm",)
+# Claude Code hides MCP tools behind its tool search unless told otherwise; the reads that start every
+# workflow stay loaded so the model sees them at once (docs/tools.md says why not the others).
+ALWAYS_LOADED = {"anthropic/alwaysLoad": True}
 
 LIST_VPS = """\
 List the user's HostUp VPS with their public ids. Call it first: the other tools need a vps_id from here \
@@ -48,7 +57,7 @@ it is completed or failed. Read-only."""
 
 
 def register_read_tools(tools: ToolRegistry, config: Config) -> None:
-    @tools.tool(name="list_vps", title="List VPS", description=LIST_VPS, annotations=READ)
+    @tools.tool(name="list_vps", title="List VPS", description=LIST_VPS, annotations=READ, meta=ALWAYS_LOADED)
     async def list_vps(
         ctx: Context[HostUpClient],
         primary_ip: Annotated[
@@ -58,29 +67,32 @@ def register_read_tools(tools: ToolRegistry, config: Config) -> None:
         cursor: Annotated[
             str | None, Field(max_length=1024, description="nextCursor from the previous list_vps result.")
         ] = None,
-    ) -> Annotated[CallToolResult, VpsPage]:
+    ) -> Annotated[CallToolResult, VpsPageOutput]:
         try:
             page = await hostup_client(ctx, config).list_vps(limit=limit, cursor=cursor, primary_ip=primary_ip)
         except HostUpError as exc:
             not_found = "HostUp found nothing to list here; check primary_ip, or call list_vps without it."
             return failure_result(config, exc.failure, Call(READ_VM, not_found=not_found))
-        return outcome(config, render_vps_page(page), page.model_dump(mode="json", exclude_unset=True))
+        document = page.model_dump(mode="json", exclude_unset=True)
+        return outcome(config, vps_page_guidance(page), document, body=render_vps_list(page))
 
     @tools.tool(
         name="list_vps_iso_media",
         title="List VPS ISO media",
         description=LIST_VPS_ISO_MEDIA,
         annotations=READ,
-        meta=TOOL_META if config.ui else None,
+        meta=ALWAYS_LOADED | TOOL_META if config.ui else ALWAYS_LOADED,
     )
-    async def list_vps_iso_media(vps_id: VpsId, ctx: Context[HostUpClient]) -> Annotated[CallToolResult, VpsIsoMedia]:
+    async def list_vps_iso_media(
+        vps_id: VpsId, ctx: Context[HostUpClient]
+    ) -> Annotated[CallToolResult, IsoMediaOutput]:
         try:
             media = await hostup_client(ctx, config).get_vps_iso_media(vps_id)
         except HostUpError as exc:
             return failure_result(config, exc.failure, Call(READ_VM, vps_id=vps_id))
         structured = media.model_dump(mode="json", exclude_unset=True)
         view = result_meta(ctx, writes=config.enable_writes) if config.ui else None
-        return outcome(config, render_iso_media(media), structured, view)
+        return outcome(config, iso_media_guidance(media), structured, body=render_iso_media(media), meta=view)
 
     @tools.tool(name="get_job", title="Get job status", description=GET_JOB, annotations=READ)
     async def get_job(
@@ -89,10 +101,11 @@ def register_read_tools(tools: ToolRegistry, config: Config) -> None:
             Field(description="operation.jobId (e.g. job_01hxa3b4c5d6e7f8g9h0j1k2m3) or operation.pollUrl."),
         ],
         ctx: Context[HostUpClient],
-    ) -> Annotated[CallToolResult, JobEnvelope]:
+    ) -> Annotated[CallToolResult, JobOutput]:
         try:
             envelope = await hostup_client(ctx, config).get_job(job_id)
         except HostUpError as exc:
             not_found = "no such job (it may have expired): check the id, or re-read list_vps_iso_media instead."
             return failure_result(config, exc.failure, Call(READ_VM, not_found=not_found))
-        return outcome(config, render_job(job_id, envelope.data), envelope.model_dump(mode="json", exclude_unset=True))
+        document = envelope.model_dump(mode="json", exclude_unset=True)
+        return outcome(config, job_guidance(job_id, envelope.data), document)

@@ -17,7 +17,7 @@ from hostup_mcp.config import Config
 from hostup_mcp.hostup.client import call_deadline
 from hostup_mcp.hostup.problems import Problem, synthesized
 from hostup_mcp.tools.advice import Call
-from hostup_mcp.tools.arguments import explain
+from hostup_mcp.tools.arguments import explain, portable
 from hostup_mcp.tools.results import refusal_result
 
 logger = logging.getLogger(__name__)
@@ -127,6 +127,7 @@ class ToolRegistry:
                 )
                 assert isinstance(tool, GuardedTool)  # from_function builds `cls`, though typed as Tool
                 tool.guard = Guard(self.config, self.calls)
+                tool.parameters = portable(tool.parameters)
                 self.tools.append(tool)
             return function
 

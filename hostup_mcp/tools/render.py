@@ -16,6 +16,7 @@ from hostup_mcp.hostup.models import (
     VpsPage,
     VpsSummary,
 )
+from hostup_mcp.tools.guidance import Guidance
 from hostup_mcp.tools.text import ABSENT, clean, extras, number, quoted, verbatim
 
 
@@ -34,6 +35,30 @@ def render_iso_media(media: VpsIsoMedia) -> str:
         f"canMount: {render_gate(actions.can_mount)}; canUpload: {render_gate(actions.can_upload)}{other_actions}"
     )
     return "\n".join(lines)
+
+
+def iso_media_guidance(media: VpsIsoMedia) -> Guidance:
+    """The counts and the gates in words; a closed gate is what the model must act on (not suggest it)."""
+    in_use = [item for item in media.mounted if item.mounted and item.iso_id is not None]
+    where = f" ({', '.join(clean(item.device) for item in in_use if item.device)})" if in_use else ""
+    gates = {"Mounting": media.actions.can_mount, "Adding an ISO": media.actions.can_upload}
+    closed = [f"{action} is blocked ({gate_reason(gate)})" for action, gate in gates.items() if not gate.allowed]
+    summary = (
+        f"{plural(len(media.available), 'ISO')} available, {len(in_use)} mounted{where}. "
+        + ("; ".join(closed) if closed else "Mounting and adding ISOs are allowed")
+        + "."
+    )
+    next_step = "Do not suggest or try a blocked action now; tell the user HostUp's reason." if closed else None
+    return Guidance(summary=summary, next_step=next_step)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def gate_reason(gate: ActionGate) -> str:
+    why = [clean(gate.reason) if gate.reason is not None else "no reason given"]
+    return ", ".join(why + ([f"code {clean(gate.code)}"] if gate.code is not None else []))
 
 
 def render_image(image: IsoImage) -> str:
@@ -98,6 +123,10 @@ def render_gate(gate: ActionGate) -> str:
 
 
 def render_vps_page(page: VpsPage) -> str:
+    return vps_page_guidance(page).lines(render_vps_list(page))
+
+
+def render_vps_list(page: VpsPage) -> str:
     if not page.data:
         lines = ["No VPS found."]
     else:
@@ -107,10 +136,17 @@ def render_vps_page(page: VpsPage) -> str:
             "in the JSON)"
         ]
         lines += [render_vps(vps) for vps in page.data]
+    if page.model_extra:
+        lines.append(f"other fields:{extras(page)}")
+    return "\n".join(lines)
+
+
+def vps_page_guidance(page: VpsPage) -> Guidance:
+    summary = f"{plural(len(page.data), 'VPS')} on this page." if page.data else "No VPS found."
     if page.next_cursor is not None:
-        lines.append(f"More VPS exist: call list_vps again with cursor={quoted(page.next_cursor, exact=True)}.")
-    other = f"other fields:{extras(page)}" if page.model_extra else ""
-    return "\n".join([*lines, other] if other else lines)
+        more = f"More VPS exist: call list_vps again with cursor={quoted(page.next_cursor, exact=True)}."
+        return Guidance(summary=summary, next_step=more)
+    return Guidance(summary=summary)
 
 
 def render_vps(vps: VpsSummary) -> str:
@@ -122,6 +158,10 @@ def render_vps(vps: VpsSummary) -> str:
 
 
 def render_operation(result: OperationResult) -> str:
+    return operation_guidance(result).lines(None)
+
+
+def operation_guidance(result: OperationResult) -> Guidance:
     operation = result.operation
     if operation.status == "completed":
         head = f"The ISO is already in the library (operation {verbatim(operation.job_id)} completed)."
@@ -134,14 +174,18 @@ def render_operation(result: OperationResult) -> str:
             "fails; then list_vps_iso_media shows the new ISO's available[].id."
         )
     result_text = f" result: {clean(operation.result, 300)}" if operation.result is not None else ""
-    return f"{head}{result_text}{extras(operation)}{extras(result)}\n{follow}"
+    return Guidance(summary=f"{head}{result_text}{extras(operation)}{extras(result)}", next_step=follow)
 
 
 def render_job(job_id: str, job: Job | None) -> str:
+    return job_guidance(job_id, job).lines(None)
+
+
+def job_guidance(job_id: str, job: Job | None) -> Guidance:
     """One line: one word for the state (HostUp's own state/status/is* words stay in the structured
     content), progress, message, other fields; then what to do next."""
     if job is None:
-        return f"job {verbatim(job_id)}: HostUp returned no job data."
+        return Guidance(summary=f"job {verbatim(job_id)}: HostUp returned no job data.")
     extra = dict(job.model_extra or {})
     details = extra.pop("progressDetails", None)
     details = details if isinstance(details, dict) else {}
@@ -162,7 +206,7 @@ def render_job(job_id: str, job: Job | None) -> str:
         "completed": "Done: call list_vps_iso_media to see the result.",
         "failed": "The job failed; tell the user, with the message above.",
     }.get(state, "Not finished: call get_job again in a few seconds.")
-    return " ".join(part for part in parts if part) + "\n" + advice
+    return Guidance(summary=" ".join(part for part in parts if part), next_step=advice)
 
 
 def job_state(job: Job) -> str:

@@ -16,6 +16,7 @@ from hostup_mcp.config import Config
 from hostup_mcp.hostup.failures import Failure
 from hostup_mcp.hostup.problems import Problem
 from hostup_mcp.tools.advice import Call, render_problem
+from hostup_mcp.tools.guidance import Guidance
 from hostup_mcp.tools.text import bounded
 
 DEMO_NOTICE = "DEMO DATA from the hostup-mcp sandbox (--demo), not the user's real HostUp servers."
@@ -23,13 +24,20 @@ PROBLEM_META_KEY = "io.github.hostup-mcp/problem"
 
 
 def outcome(
-    config: Config, text: str, structured: dict[str, Any], meta: dict[str, Any] | None = None
+    config: Config,
+    guidance: Guidance,
+    document: dict[str, Any],
+    *,
+    body: str | None = None,
+    meta: dict[str, Any] | None = None,
 ) -> CallToolResult:
-    """A successful result; in demo mode both the text and the structured content say it is sandbox data."""
+    """A successful result: the text is `body` (or the summary) and the next step; the structured content is
+    `document` with the same guidance. In demo mode both say it is sandbox data."""
+    text_block = TextContent(type="text", text=marked(config, guidance.lines(body)))
     if config.demo:
-        structured = {**structured, "demo": True}
-    text_block = TextContent(type="text", text=marked(config, text))
-    return CallToolResult(content=[text_block], structured_content=structured, _meta=meta)
+        guidance = guidance.model_copy(update={"summary": f"{DEMO_NOTICE} {guidance.summary}"})
+        document = {**document, "demo": True}
+    return CallToolResult(content=[text_block], structured_content=guidance.structured(document), _meta=meta)
 
 
 def failure_result(config: Config, failure: Failure, call: Call) -> CallToolResult:

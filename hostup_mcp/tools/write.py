@@ -6,8 +6,10 @@ and the SDK must be able to evaluate `Resolve(ask_to_delete)` in the scope that 
 
 from typing import Annotated, Any
 
+import anyio
 from mcp.server.elicitation import ElicitationResult
 from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.resolve import Elicit, Resolve
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import Field
@@ -15,26 +17,43 @@ from pydantic import Field
 from hostup_mcp.config import Config
 from hostup_mcp.hostup.client import HostUpClient, call_deadline
 from hostup_mcp.hostup.failures import HostUpError
-from hostup_mcp.hostup.models import ActionGate, MountResult, OperationResult, UnmountResult, VpsIsoMedia
+from hostup_mcp.hostup.models import ActionGate, VpsIsoMedia
 from hostup_mcp.hostup.problems import Problem, synthesized
 from hostup_mcp.tools.access import hostup_client
 from hostup_mcp.tools.advice import Call
-from hostup_mcp.tools.arguments import Decompress, Device, DownloadUrl, FileName, IsoId, StrictTrue, VpsId
+from hostup_mcp.tools.arguments import (
+    ChatConfirmation,
+    Decompress,
+    Device,
+    DownloadUrl,
+    FileName,
+    IsoId,
+    StrictTrue,
+    VpsId,
+)
 from hostup_mcp.tools.deletion import (
+    Answer,
     ConfirmDeletion,
-    DeleteOutcome,
+    ConfirmedInChat,
+    DeleteOutput,
     NotAsked,
+    Unanswered,
+    asks_in_result,
     can_ask,
     confirmation_question,
-    decision_text,
-    deleted_text,
+    decision,
+    deleted_guidance,
     preview_deletion,
-    preview_text,
+    preview_guidance,
+    received,
+    unanswered_guidance,
 )
+from hostup_mcp.tools.guidance import Guidance, MountOutput, OperationOutput, UnmountOutput
 from hostup_mcp.tools.registry import ToolRegistry
-from hostup_mcp.tools.render import render_operation
+from hostup_mcp.tools.render import operation_guidance
 from hostup_mcp.tools.results import failure_result, outcome, refusal_result
 from hostup_mcp.tools.text import clean, extras, verbatim
+from hostup_mcp.tools.tickets import ChatConfirmations
 
 WRITE_SCOPES = ("write:vm", "write:storage")
 MOUNT = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
@@ -66,10 +85,15 @@ and write:storage scopes."""
 
 DELETE_VPS_ISO = """\
 Permanently delete an ISO image the user owns from their HostUp ISO library. volid is available[].id from \
-list_vps_iso_media. When the client can ask the user, the user is always asked to confirm, and confirm is \
+list_vps_iso_media. When the client can show the user a form, the user is always asked there, and confirm is \
 ignored. Otherwise nothing is deleted without confirm=true: the result is a preview (which ISO, its name and \
-size, whether it is mounted) to show the user; call again with confirm=true only after the user agrees. Cannot \
-be undone. Needs the write:vm and write:storage scopes."""
+size, whether it is mounted) to show the user; call again with confirm=true only after the user agrees. If a \
+form gets no answer, nothing is deleted and the result says how the user's yes in chat can be passed on. \
+Cannot be undone. Needs the write:vm and write:storage scopes."""
+
+
+CHAT_CONFIRMATION_SECONDS = 600  # long enough to ask in chat and hear back, short enough to go stale
+RE_READ = "Call list_vps_iso_media for the canonical mount state and boot order."
 
 
 def write_call(vps_id: str, action: str, not_found: str, *, idempotent: bool = True) -> Call:
@@ -119,7 +143,7 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
         ],
         ctx: Context[HostUpClient],
         device: Annotated[Device | None, Field(description="CD/DVD slot; omit to let HostUp choose.")] = None,
-    ) -> Annotated[CallToolResult, MountResult]:
+    ) -> Annotated[CallToolResult, MountOutput]:
         client = hostup_client(ctx, config)
         call = write_call(
             vps_id, "mount", "no such VPS or ISO: check vps_id with list_vps and iso_id with list_vps_iso_media."
@@ -134,33 +158,29 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
             if already and (device is None or device in already):
                 where = device or already[0]
                 text = f"{verbatim(iso_id)} is already mounted in {clean(where)} on {vps_id}; nothing was sent."
-                return outcome(config, text, MountResult(device=where, iso_id=iso_id).model_dump(mode="json"))
+                return outcome(config, Guidance(summary=text), {"device": where, "isoId": iso_id})
             result = await client.mount_iso(vps_id, iso_id, device)
         except HostUpError as exc:
             return failure_result(config, exc.failure, call)
         where = result.device or device or "the CD/DVD device HostUp chose"
-        text = (
-            f"Mounted {verbatim(iso_id)} in {clean(where)} on {vps_id}.{extras(result)}\n"
-            "Call list_vps_iso_media for the canonical mount state and boot order."
+        done = Guidance(
+            summary=f"Mounted {verbatim(iso_id)} in {clean(where)} on {vps_id}.{extras(result)}", next_step=RE_READ
         )
-        return outcome(config, text, result.model_dump(mode="json", exclude_unset=True))
+        return outcome(config, done, result.model_dump(mode="json", exclude_unset=True))
 
     @tools.tool(name="unmount_vps_iso", title="Unmount VPS ISO", description=UNMOUNT_VPS_ISO, annotations=MOUNT)
     async def unmount_vps_iso(
         vps_id: VpsId,
         ctx: Context[HostUpClient],
         device: Annotated[Device | None, Field(description="mounted[].device; HostUp uses ide2 when omitted.")] = None,
-    ) -> Annotated[CallToolResult, UnmountResult]:
+    ) -> Annotated[CallToolResult, UnmountOutput]:
         call = write_call(vps_id, "unmount", "no such VPS: check vps_id with list_vps.")
         try:
             result = await hostup_client(ctx, config).unmount_iso(vps_id, device)
         except HostUpError as exc:
             return failure_result(config, exc.failure, call)
-        text = (
-            f"Unmounted {clean(result.device)} on {vps_id}.{extras(result)}\n"
-            "Call list_vps_iso_media for the canonical mount state and boot order."
-        )
-        return outcome(config, text, result.model_dump(mode="json", exclude_unset=True))
+        done = Guidance(summary=f"Unmounted {clean(result.device)} on {vps_id}.{extras(result)}", next_step=RE_READ)
+        return outcome(config, done, result.model_dump(mode="json", exclude_unset=True))
 
     @tools.tool(
         name="download_vps_iso", title="Download ISO from URL", description=DOWNLOAD_VPS_ISO, annotations=DOWNLOAD
@@ -173,7 +193,7 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
         decompress: Annotated[
             Decompress | None, Field(description="Compression of the downloaded file, if any.")
         ] = None,
-    ) -> Annotated[CallToolResult, OperationResult]:
+    ) -> Annotated[CallToolResult, OperationOutput]:
         client = hostup_client(ctx, config)
         call = write_call(vps_id, "download", "no such VPS: check vps_id with list_vps.", idempotent=False)
         try:
@@ -183,24 +203,40 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
             result = await client.download_iso(vps_id, url, filename, decompress)
         except HostUpError as exc:
             return failure_result(config, exc.failure, call)
-        return outcome(config, render_operation(result), result.model_dump(mode="json", exclude_unset=True))
+        return outcome(config, operation_guidance(result), result.model_dump(mode="json", exclude_unset=True))
 
-    async def ask_to_delete(vps_id: str, volid: str, ctx: Context[HostUpClient]) -> NotAsked | Elicit[ConfirmDeletion]:
-        """Ask the person, whenever the client can, before anything is deleted; `confirm` plays no part.
+    chats = ChatConfirmations(lifetime_seconds=CHAT_CONFIRMATION_SECONDS)
+
+    async def ask_to_delete(
+        vps_id: str, volid: str, confirm: bool, chat_confirmation: str | None, ctx: Context[HostUpClient]
+    ) -> Answer | Elicit[ConfirmDeletion]:
+        """Ask the person, whenever the client can, before anything is deleted; `confirm` alone plays no part.
 
         Runs before the tool body (the SDK's resolver mechanism, which speaks both protocol eras); when it
-        cannot build the question (HostUp failed), the body reports that failure and deletes nothing.
+        cannot build the question (HostUp failed), the body reports that failure and deletes nothing. A form
+        the host never shows must not hold the call until the host gives up: it is waited for a bounded time.
         """
         if not can_ask(ctx):
             return NotAsked()
+        client = hostup_client(ctx, config)
+        if confirm and chat_confirmation and chats.accepts(chat_confirmation, client.key_fingerprint(), vps_id, volid):
+            return ConfirmedInChat()
         try:
-            state = await read_state(hostup_client(ctx, config), vps_id)
+            state = await read_state(client, vps_id)
         except HostUpError:
             return NotAsked()
         preview = preview_deletion(volid, state)
         if preview is None:
             return NotAsked()
-        return Elicit(confirmation_question(vps_id, preview, demo=config.demo), ConfirmDeletion)
+        question = confirmation_question(vps_id, preview, demo=config.demo)
+        if asks_in_result(ctx):
+            return Elicit(question, ConfirmDeletion)
+        with anyio.move_on_after(config.confirm_timeout_seconds):
+            try:
+                return await ctx.elicit(question, ConfirmDeletion)
+            except ValueError:  # accepted without content, or content that is not the form's
+                raise ToolError("the confirmation answer did not fit the form") from None
+        return Unanswered(seconds=config.confirm_timeout_seconds)
 
     @tools.tool(name="delete_vps_iso", title="Delete VPS ISO media", description=DELETE_VPS_ISO, annotations=DELETE)
     async def delete_vps_iso(
@@ -212,7 +248,15 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
             StrictTrue,
             Field(description="true only after the user agreed; ignored when the client can ask the user itself."),
         ] = False,
-    ) -> Annotated[CallToolResult, DeleteOutcome]:
+        chat_confirmation: Annotated[
+            ChatConfirmation,
+            Field(
+                description="Only after a form went unanswered: the chat_confirmation that result gave, passed "
+                "with confirm=true once the user said yes in the chat."
+            ),
+        ]
+        | None = None,
+    ) -> Annotated[CallToolResult, DeleteOutput]:
         client = hostup_client(ctx, config)
         call = write_call(vps_id, "deletion", "no such VPS or ISO: check ids with list_vps and list_vps_iso_media.")
         # A fresh budget for HostUp: the time the person took to answer the question is not HostUp's.
@@ -223,18 +267,23 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
                 if preview is None:
                     assert state is not None  # an unreadable state previews as unknown, never as missing
                     return refusal_result(config, unknown_iso(volid, state), call)
-                if can_ask(ctx):
-                    agreed, refusal = decision_text(answer)
-                else:
-                    agreed, refusal = confirm, None
+                unanswered = getattr(received(answer), "data", None) if can_ask(ctx) else None
+                if isinstance(unanswered, Unanswered):
+                    ticket = chats.issue(client.key_fingerprint(), vps_id, volid)
+                    waiting = preview.model_copy(update={"chat_confirmation": ticket})
+                    guidance = unanswered_guidance(vps_id, preview, unanswered.seconds, ticket)
+                    return outcome(config, guidance, waiting.model_dump(mode="json"))
+                agreed, refusal = decision(answer) if can_ask(ctx) else (confirm, None)
                 if not agreed:
-                    text = refusal or preview_text(vps_id, preview)
-                    return outcome(config, text, preview.model_dump(mode="json"))
+                    guidance = Guidance(summary=refusal) if refusal else preview_guidance(vps_id, preview)
+                    return outcome(config, guidance, preview.model_dump(mode="json", exclude={"chat_confirmation"}))
                 response = await client.delete_iso(vps_id, volid)
             except HostUpError as exc:
                 return failure_result(config, exc.failure, call)
         done = preview.model_copy(update={"deleted": True, "response": response.model_dump(mode="json") or None})
-        return outcome(config, deleted_text(vps_id, done), done.model_dump(mode="json"))
+        return outcome(
+            config, deleted_guidance(vps_id, done), done.model_dump(mode="json", exclude={"chat_confirmation"})
+        )
 
 
 def mounted_in(state: VpsIsoMedia, iso_id: str) -> list[str]:
