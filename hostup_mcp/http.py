@@ -13,7 +13,8 @@ uses is the mode, chosen by configuration and printed at start:
   HOSTUP_MCP_TOKENS as `Authorization: Bearer`; without tokens the server refuses to start.
 - demo: the sandbox; no key in any direction.
 
-No OAuth metadata is advertised: this server is not an OAuth resource server.
+No OAuth metadata is advertised: this server is not an OAuth resource server, and every path but /mcp
+and /healthz is a 404, whatever the key, so hosts that probe for OAuth discovery find none.
 """
 
 from __future__ import annotations
@@ -46,6 +47,12 @@ MCP_PATH = "/mcp"
 HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 64 * 1024  # the largest call (download_vps_iso) is ~3 KiB; the SDK's default is 4 MiB
 SHUTDOWN_GRACE_SECONDS = 5.0  # beyond HOSTUP_TIMEOUT, for the answer to travel back
+
+NOT_HERE = {
+    "error": "not_found",
+    "error_description": f"hostup-mcp answers only {MCP_PATH} and {HEALTH_PATH}. It is not an OAuth server: send the "
+    "key as 'Authorization: Bearer <key>'.",
+}
 
 access_log = logging.getLogger("hostup_mcp.access")
 logger = logging.getLogger(__name__)
@@ -134,13 +141,18 @@ class Gate:
         if scope["path"] == HEALTH_PATH:
             await respond(send, 200, {"status": "ok"})
             return
+        if scope["path"] != MCP_PATH:
+            # Before any key check: hosts probe OAuth discovery (/.well-known/oauth-*, /register) even with
+            # a key configured, and anything but a definitive 404 there makes them start an OAuth sign-in.
+            await respond(send, 404, NOT_HERE)
+            return
         origin = headers.get("origin")
         if origin is not None and not self.settings.loopback and origin not in self.settings.allowed_origins:
             await respond(send, 403, {"error": "origin_not_allowed", "error_description": "Origin not allowed."})
             return
         refusal = self.refusal(headers.get("authorization"))
         if refusal is not None:
-            await respond(send, 401, refusal, {"www-authenticate": 'Bearer realm="hostup-mcp"'})
+            await respond(send, 401, refusal, {"www-authenticate": challenge(refusal)})
             return
         await self.app(scope, receive, send)
 
@@ -165,6 +177,12 @@ class Gate:
             "error_description": f"This server uses its own {ENV_API_KEY}: present one of its access tokens "
             f"({HTTP_TOKENS}) as 'Authorization: Bearer <token>'. Ask whoever runs it for one.",
         }
+
+
+def challenge(refusal: dict[str, str]) -> str:
+    """RFC 6750's challenge with the body's words, since some hosts show only the header. No `error` code
+    (the RFC asks for none when no credentials came) and no `resource_metadata`: there is no OAuth here."""
+    return f'Bearer realm="hostup-mcp", error_description="{refusal["error_description"]}"'
 
 
 def matches_any(presented: SecretStr, tokens: tuple[SecretStr, ...]) -> bool:

@@ -1,0 +1,69 @@
+"""OAuth discovery probes get a definitive 404 in every key mode, before any key check.
+
+Claude Code and mcp-remote probe these paths even with an Authorization header configured; a 401 there
+made them report "Dynamic Client Registration rejected" instead of our "send your HostUp key".
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from hostup_mcp.config import Config, HttpSettings
+from hostup_mcp.http import build_app
+from tests.fake_hostup import API_KEY
+
+pytestmark = pytest.mark.anyio
+
+TOKEN = "t" * 32
+MODES = {
+    "per-user": (Config(api_key=None, key_source="request"), HttpSettings()),
+    "server key, local": (Config(api_key=SecretStr(API_KEY)), HttpSettings()),
+    "server key, shared": (
+        Config(api_key=SecretStr(API_KEY)),
+        HttpSettings(host="0.0.0.0", tokens=(SecretStr(TOKEN),)),
+    ),
+    "demo": (Config(api_key=None).as_demo(), HttpSettings()),
+}
+PROBES = [
+    ("GET", "/.well-known/oauth-protected-resource"),
+    ("GET", "/.well-known/oauth-protected-resource/mcp"),
+    ("GET", "/.well-known/oauth-authorization-server"),
+    ("GET", "/.well-known/oauth-authorization-server/mcp"),
+    ("GET", "/.well-known/openid-configuration"),
+    ("GET", "/mcp/.well-known/openid-configuration"),
+    ("POST", "/register"),
+    ("GET", "/authorize"),
+    ("POST", "/token"),
+]
+
+
+def client_for(mode: str) -> httpx.AsyncClient:
+    config, settings = MODES[mode]
+    transport = httpx.ASGITransport(app=build_app(config, settings))
+    return httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000")
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("authorization", [None, f"Bearer {API_KEY}", f"Bearer {TOKEN}"])
+async def test_every_discovery_probe_is_a_404_whatever_the_mode_and_the_key(mode: str, authorization: str | None):
+    headers = {"authorization": authorization} if authorization else {}
+    async with client_for(mode) as client:
+        answers = [await client.request(method, path, headers=headers) for method, path in PROBES]
+
+    assert [answer.status_code for answer in answers] == [404] * len(PROBES)
+    assert all("www-authenticate" not in answer.headers for answer in answers)  # nothing says "authenticate"
+    assert all(answer.json()["error"] == "not_found" for answer in answers)
+
+
+@pytest.mark.parametrize("mode", ["per-user", "server key, shared"])
+async def test_mcp_without_a_key_keeps_its_401_with_our_explanation_in_body_and_header(mode: str):
+    async with client_for(mode) as client:
+        answer = await client.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}})
+
+    assert answer.status_code == 401
+    challenge = answer.headers["www-authenticate"]
+    assert challenge.startswith('Bearer realm="hostup-mcp"')
+    assert "resource_metadata" not in challenge  # no OAuth to discover
+    assert answer.json()["error_description"] in challenge
