@@ -59,12 +59,13 @@ async def test_null_fields_and_blocked_gates_are_kept_and_explained(client: Clie
         "CD/DVD slots: ide0 (no description) (no type) free\n"
         "canMount: BLOCKED (The VPS has a pending order., code pending_order); "
         "canUpload: BLOCKED (Uploads are paused while an order is pending.)\n"
-        "Do not suggest or try a blocked action now; tell the user HostUp's reason."
+        "Mounting an ISO and adding an ISO are blocked now: do not suggest or try them; tell the user HostUp's reason."
     )
     assert guidance_of(result) == {
-        "summary": "1 ISO available, 0 mounted. Mounting is blocked (The VPS has a pending order., code "
+        "summary": "1 ISO available, 0 mounted. Mounting an ISO is blocked (The VPS has a pending order., code "
         "pending_order); Adding an ISO is blocked (Uploads are paused while an order is pending.).",
-        "nextStep": "Do not suggest or try a blocked action now; tell the user HostUp's reason.",
+        "nextStep": "Mounting an ISO and adding an ISO are blocked now: do not suggest or try them; tell the user "
+        "HostUp's reason.",
     }
 
 

@@ -41,15 +41,22 @@ def iso_media_guidance(media: VpsIsoMedia) -> Guidance:
     """The counts and the gates in words; a closed gate is what the model must act on (not suggest it)."""
     in_use = [item for item in media.mounted if item.mounted and item.iso_id is not None]
     where = f" ({', '.join(clean(item.device) for item in in_use if item.device)})" if in_use else ""
-    gates = {"Mounting": media.actions.can_mount, "Adding an ISO": media.actions.can_upload}
-    closed = [f"{action} is blocked ({gate_reason(gate)})" for action, gate in gates.items() if not gate.allowed]
-    summary = (
-        f"{plural(len(media.available), 'ISO')} available, {len(in_use)} mounted{where}. "
-        + ("; ".join(closed) if closed else "Mounting and adding ISOs are allowed")
-        + "."
+    gates = {"mounting an ISO": media.actions.can_mount, "adding an ISO": media.actions.can_upload}
+    closed = {action: gate for action, gate in gates.items() if not gate.allowed}
+    counts = f"{plural(len(media.available), 'ISO')} available, {len(in_use)} mounted{where}."
+    if not closed:
+        return Guidance(summary=f"{counts} Mounting and adding ISOs are allowed.")
+    reasons = "; ".join(f"{sentence_case(action)} is blocked ({gate_reason(gate)})" for action, gate in closed.items())
+    blocked, verb, them = (" and ".join(closed), "are", "them") if len(closed) > 1 else (*closed, "is", "it")
+    return Guidance(
+        summary=f"{counts} {reasons}.",
+        next_step=f"{sentence_case(blocked)} {verb} blocked now: do not suggest or try {them}; tell the user HostUp's "
+        "reason.",
     )
-    next_step = "Do not suggest or try a blocked action now; tell the user HostUp's reason." if closed else None
-    return Guidance(summary=summary, next_step=next_step)
+
+
+def sentence_case(words: str) -> str:
+    return words[:1].upper() + words[1:]
 
 
 def plural(count: int, noun: str) -> str:
