@@ -126,9 +126,8 @@ async def test_a_chat_confirmation_from_another_key_or_iso_deletes_nothing(fake:
     assert deletes(fake) == 0
 
 
-@pytest.mark.parametrize("action", ["decline", "cancel"])
-async def test_an_answered_form_gives_no_chat_confirmation(fake: FakeHostUp, action: str):
-    host = Host(action)
+async def test_a_declined_form_gives_no_chat_confirmation(fake: FakeHostUp):
+    host = Host("decline")
     async with connected(fake, host) as client:
         result = await client.call_tool("delete_vps_iso", DELETE)
 
@@ -136,6 +135,21 @@ async def test_an_answered_form_gives_no_chat_confirmation(fake: FakeHostUp, act
     assert result.structured_content["deleted"] is False
     assert "chatConfirmation" not in result.structured_content
     assert "chat_confirmation" not in result.content[0].text
+    assert "Do not call delete_vps_iso for this ISO again unless the user asks." in result.content[0].text
+
+
+async def test_a_dismissed_form_is_not_a_no_the_user_is_asked_in_chat(fake: FakeHostUp):
+    host = Host("cancel")  # what headless Claude Code answers to every form, at once
+    async with connected(fake, host) as client:
+        dismissed = await client.call_tool("delete_vps_iso", DELETE)
+        ticket = dismissed.structured_content["chatConfirmation"]
+        result = await client.call_tool("delete_vps_iso", DELETE | {"confirm": True, "chat_confirmation": ticket})
+
+    assert "the confirmation form was dismissed without an answer" in guidance_of(dismissed)["summary"]
+    assert "Ask the user in the chat" in guidance_of(dismissed)["nextStep"]
+    assert host.asked == 1
+    assert result.structured_content["deleted"] is True
+    assert deletes(fake) == 1
 
 
 async def test_a_made_up_chat_confirmation_is_explained_and_sends_nothing(silent, fake: FakeHostUp):

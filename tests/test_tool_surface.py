@@ -469,7 +469,7 @@ async def test_tools_list_is_exactly_as_reviewed():
             {
                 "name": "delete_vps_iso",
                 "title": "Delete VPS ISO media",
-                "description": "Permanently delete an ISO image the user owns from their HostUp ISO library. volid is available[].id from list_vps_iso_media. When the client can show the user a form, the user is always asked there, and confirm is ignored. Otherwise nothing is deleted without confirm=true: the result is a preview (which ISO, its name and size, whether it is mounted) to show the user; call again with confirm=true only after the user agrees. If a form gets no answer, nothing is deleted and the result says how the user's yes in chat can be passed on. Cannot be undone. Needs the write:vm and write:storage scopes.",
+                "description": "Permanently delete an ISO image the user owns from their HostUp ISO library. volid is available[].id from list_vps_iso_media. When the client can show the user a form, the user is always asked there, and confirm is ignored. Otherwise nothing is deleted without confirm=true: the result is a preview (which ISO, its name and size, whether it is mounted) to show the user; call again with confirm=true only after the user agrees. If a form gets no answer or is dismissed, nothing is deleted and the result says how to pass on the user's yes given in chat. Cannot be undone. Needs the write:vm and write:storage scopes.",
                 "inputSchema": {
                     "type": "object",
                     "properties": {

@@ -331,7 +331,7 @@ def asking_client(fake: FakeHostUp, mode: str, action: str, content: dict | None
         ("accept", {"confirm": True}, True, "Deleted"),
         ("accept", {"confirm": False}, False, "The user did not tick the confirmation: nothing was deleted."),
         ("decline", None, False, "The user declined: nothing was deleted."),
-        ("cancel", None, False, "The user dismissed the confirmation without answering: nothing was deleted."),
+        ("cancel", None, False, "Nothing was deleted: the confirmation form was dismissed without an answer"),
     ],
 )
 async def test_a_client_that_can_ask_the_user_asks_instead_of_previewing(

@@ -136,11 +136,23 @@ def preview_guidance(vps_id: str, preview: DeleteOutcome) -> Guidance:
     )
 
 
-def unanswered_guidance(vps_id: str, preview: DeleteOutcome, seconds: float, ticket: str) -> Guidance:
+def no_answer(answer: ElicitationResult[Any]) -> str | None:
+    """Why the form brought no decision, when it did not: nobody answered in time, or it was dismissed.
+
+    A dismissal is not a no: headless Claude Code dismisses every form at once, and a person who closed
+    one may still want the ISO gone. Both end with a question in chat instead (tickets.py)."""
+    answer = received(answer)
+    if answer.action == "accept" and isinstance(answer.data, Unanswered):
+        return f"got no answer within {number(answer.data.seconds)} s (this client may not show forms)"
+    if answer.action == "cancel":
+        return "was dismissed without an answer (some clients dismiss forms they cannot show)"
+    return None
+
+
+def unanswered_guidance(vps_id: str, preview: DeleteOutcome, why: str, ticket: str) -> Guidance:
     return Guidance(
-        summary=f"Nothing was deleted: the confirmation form got no answer within {number(seconds)} s (this "
-        f"client may not show forms). Deleting would permanently remove {describe_iso(preview)} from the ISO "
-        f"library. {describe_mounts(vps_id, preview)}",
+        summary=f"Nothing was deleted: the confirmation form {why}. Deleting would permanently remove "
+        f"{describe_iso(preview)} from the ISO library. {describe_mounts(vps_id, preview)}",
         next_step="Ask the user in the chat whether to delete it. Only if they say yes, call delete_vps_iso "
         f"again with the same vps_id and volid, confirm=true and chat_confirmation={ticket} (valid for a few "
         "minutes). Never pass it without the user's yes.",
@@ -157,8 +169,8 @@ def received(answer: ElicitationResult[Any]) -> ElicitationResult[Any]:
 
 
 def decision(answer: ElicitationResult[Any]) -> tuple[bool, str | None]:
-    """Whether the person agreed (in the form, or in chat after a form nobody answered), and when not,
-    what to tell the model; None then means the preview says it."""
+    """Whether the person agreed (in the form, or in chat after a form that brought no answer), and when
+    not, what to tell the model. A form without an answer (`no_answer`) is handled before this."""
     answer = received(answer)
     if answer.action == "accept" and isinstance(answer.data, ConfirmedInChat):
         return True, None
@@ -168,12 +180,7 @@ def decision(answer: ElicitationResult[Any]) -> tuple[bool, str | None]:
         if isinstance(answer.data, ConfirmDeletion) and answer.data.confirm is True:
             return True, None
         return False, f"The user did not tick the confirmation: nothing was deleted. {NOT_AGAIN}"
-    if answer.action == "decline":
-        return False, f"The user declined: nothing was deleted. {NOT_AGAIN}"
-    return False, (
-        "The user dismissed the confirmation without answering: nothing was deleted. Ask the user whether to "
-        "delete this ISO before calling again."
-    )
+    return False, f"The user declined: nothing was deleted. {NOT_AGAIN}"
 
 
 def deleted_guidance(vps_id: str, done: DeleteOutcome) -> Guidance:

@@ -43,9 +43,9 @@ from hostup_mcp.tools.deletion import (
     confirmation_question,
     decision,
     deleted_guidance,
+    no_answer,
     preview_deletion,
     preview_guidance,
-    received,
     unanswered_guidance,
 )
 from hostup_mcp.tools.guidance import Guidance, MountOutput, OperationOutput, UnmountOutput
@@ -88,8 +88,8 @@ Permanently delete an ISO image the user owns from their HostUp ISO library. vol
 list_vps_iso_media. When the client can show the user a form, the user is always asked there, and confirm is \
 ignored. Otherwise nothing is deleted without confirm=true: the result is a preview (which ISO, its name and \
 size, whether it is mounted) to show the user; call again with confirm=true only after the user agrees. If a \
-form gets no answer, nothing is deleted and the result says how the user's yes in chat can be passed on. \
-Cannot be undone. Needs the write:vm and write:storage scopes."""
+form gets no answer or is dismissed, nothing is deleted and the result says how to pass on the user's yes \
+given in chat. Cannot be undone. Needs the write:vm and write:storage scopes."""
 
 
 CHAT_CONFIRMATION_SECONDS = 600  # long enough to ask in chat and hear back, short enough to go stale
@@ -267,11 +267,11 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
                 if preview is None:
                     assert state is not None  # an unreadable state previews as unknown, never as missing
                     return refusal_result(config, unknown_iso(volid, state), call)
-                unanswered = getattr(received(answer), "data", None) if can_ask(ctx) else None
-                if isinstance(unanswered, Unanswered):
+                why = no_answer(answer) if can_ask(ctx) else None
+                if why is not None:
                     ticket = chats.issue(client.key_fingerprint(), vps_id, volid)
                     waiting = preview.model_copy(update={"chat_confirmation": ticket})
-                    guidance = unanswered_guidance(vps_id, preview, unanswered.seconds, ticket)
+                    guidance = unanswered_guidance(vps_id, preview, why, ticket)
                     return outcome(config, guidance, waiting.model_dump(mode="json"))
                 agreed, refusal = decision(answer) if can_ask(ctx) else (confirm, None)
                 if not agreed:
