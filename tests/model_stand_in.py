@@ -149,6 +149,9 @@ class Anthropic(Protocol):
 
 
 class Gemini(Protocol):
+    def __init__(self, *, streaming: bool) -> None:
+        self.streaming = streaming
+
     def tools(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         declared = []
         for tool in body.get("tools", []):
@@ -177,12 +180,21 @@ class Gemini(Protocol):
             "candidates": [{"content": {"role": "model", "parts": [part]}, "finishReason": "STOP", "index": 0}],
             "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 1, "totalTokenCount": 2},
         }
+        if not self.streaming:
+            return "application/json", json.dumps(chunk).encode()
         return "text/event-stream", sse([(None, chunk)])
 
 
 class OpenAIResponses(Protocol):
     def tools(self, body: dict[str, Any]) -> list[dict[str, Any]]:
-        return [tool for tool in body.get("tools", []) if isinstance(tool, dict)]
+        """Function tools; Codex groups a server's tools in a `namespace` tool, named here `namespace.tool`."""
+        found = []
+        for tool in body.get("tools", []):
+            if isinstance(tool, dict) and tool.get("type") == "namespace":
+                found += [inner | {"name": f"{tool['name']}.{inner['name']}"} for inner in tool.get("tools", [])]
+            elif isinstance(tool, dict):
+                found.append(tool)
+        return found
 
     def results(self, body: dict[str, Any]) -> dict[int, str]:
         found = {}
@@ -204,14 +216,15 @@ class OpenAIResponses(Protocol):
             }
         else:
             number, name, arguments = call
+            namespace, _, function = name.rpartition(".")
             item = {
                 "type": "function_call",
                 "id": f"fc_{number}",
                 "call_id": CALL_ID.format(number),
-                "name": name,
+                "name": function,
                 "arguments": json.dumps(arguments),
                 "status": "completed",
-            }
+            } | ({"namespace": namespace} if namespace else {})
         response = {"id": "resp_stand_in", "object": "response", "status": "completed", "model": body.get("model", "m")}
         usage = {
             "input_tokens": 1,
@@ -238,8 +251,8 @@ class OpenAIResponses(Protocol):
 def protocol_for(path: str) -> Protocol | None:
     if path.startswith("/v1/messages") and "count_tokens" not in path:
         return Anthropic()
-    if "generateContent" in path:
-        return Gemini()
+    if "generatecontent" in path.lower():
+        return Gemini(streaming="streamGenerateContent" in path)
     if path.rstrip("/").endswith("/responses"):
         return OpenAIResponses()
     return None
@@ -275,13 +288,13 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     conversation: Conversation
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         self.reply(404, "application/json", b'{"error":{"message":"not here"}}')
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length)
         try:

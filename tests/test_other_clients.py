@@ -110,8 +110,11 @@ WRITES = [
 DELETE_THE_EXAMPLE = Call("delete_vps_iso", {"vps_id": EXAMPLE_VPS_ID, "volid": EXAMPLE_ISO_ID, "confirm": True})
 # Asked three times about the same ISO: only the third answer deletes it, whatever confirm says.
 ANSWERS = [
-    ({"action": "decline"}, "The user declined: nothing was deleted."),
-    ({"action": "cancel"}, "The user dismissed the confirmation without answering"),
+    (
+        {"action": "decline"},
+        "The confirmation was declined (by the user, or by a client that answers forms on its own): nothing was deleted.",
+    ),
+    ({"action": "cancel"}, "the confirmation form was dismissed without an answer"),
     ({"action": "accept", "content": {"confirm": True}}, "Deleted"),
 ]
 

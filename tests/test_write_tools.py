@@ -330,7 +330,12 @@ def asking_client(fake: FakeHostUp, mode: str, action: str, content: dict | None
     [
         ("accept", {"confirm": True}, True, "Deleted"),
         ("accept", {"confirm": False}, False, "The user did not tick the confirmation: nothing was deleted."),
-        ("decline", None, False, "The user declined: nothing was deleted."),
+        (
+            "decline",
+            None,
+            False,
+            "The confirmation was declined (by the user, or by a client that answers forms on its own): nothing was deleted.",
+        ),
         ("cancel", None, False, "Nothing was deleted: the confirmation form was dismissed without an answer"),
     ],
 )

@@ -180,7 +180,8 @@ def decision(answer: ElicitationResult[Any]) -> tuple[bool, str | None]:
         if isinstance(answer.data, ConfirmDeletion) and answer.data.confirm is True:
             return True, None
         return False, f"The user did not tick the confirmation: nothing was deleted. {NOT_AGAIN}"
-    return False, f"The user declined: nothing was deleted. {NOT_AGAIN}"
+    who = "by the user, or by a client that answers forms on its own"
+    return False, f"The confirmation was declined ({who}): nothing was deleted. {NOT_AGAIN}"
 
 
 def deleted_guidance(vps_id: str, done: DeleteOutcome) -> Guidance:
