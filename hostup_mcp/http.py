@@ -48,11 +48,15 @@ HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 64 * 1024  # the largest call (download_vps_iso) is ~3 KiB; the SDK's default is 4 MiB
 SHUTDOWN_GRACE_SECONDS = 5.0  # beyond HOSTUP_TIMEOUT, for the answer to travel back
 
-NOT_HERE = {
-    "error": "not_found",
-    "error_description": f"hostup-mcp answers only {MCP_PATH} and {HEALTH_PATH}. It is not an OAuth server: send the "
-    "key as 'Authorization: Bearer <key>'.",
-}
+SEND_YOUR_KEY = (
+    "Send your own HostUp API key as 'Authorization: Bearer <key>'. Create one with the read:vm scope (write:vm and "
+    "write:storage for changes) at https://cloud.hostup.se/api-management. It is used for this request's HostUp "
+    "calls only and never stored."
+)
+PRESENT_A_TOKEN = (
+    f"This server uses its own {ENV_API_KEY}: present one of its access tokens ({HTTP_TOKENS}) as "
+    "'Authorization: Bearer <token>'. Ask whoever runs it for one."
+)
 
 access_log = logging.getLogger("hostup_mcp.access")
 logger = logging.getLogger(__name__)
@@ -144,7 +148,7 @@ class Gate:
         if scope["path"] != MCP_PATH:
             # Before any key check: hosts probe OAuth discovery (/.well-known/oauth-*, /register) even with
             # a key configured, and anything but a definitive 404 there makes them start an OAuth sign-in.
-            await respond(send, 404, NOT_HERE)
+            await respond(send, 404, self.not_here())
             return
         origin = headers.get("origin")
         if origin is not None and not self.settings.loopback and origin not in self.settings.allowed_origins:
@@ -164,19 +168,19 @@ class Gate:
         if self.config.key_source == "request":
             if presented is not None:
                 return None
-            return {
-                "error": "missing_hostup_key",
-                "error_description": "Send your own HostUp API key as 'Authorization: Bearer <key>'. Create one with "
-                "the read:vm scope (write:vm and write:storage for changes) at https://cloud.hostup.se/api-management. "
-                "It is used for this request's HostUp calls only and never stored.",
-            }
+            return {"error": "missing_hostup_key", "error_description": SEND_YOUR_KEY}
         if not self.settings.tokens or (presented is not None and matches_any(presented, self.settings.tokens)):
             return None
-        return {
-            "error": "invalid_token",
-            "error_description": f"This server uses its own {ENV_API_KEY}: present one of its access tokens "
-            f"({HTTP_TOKENS}) as 'Authorization: Bearer <token>'. Ask whoever runs it for one.",
-        }
+        return {"error": "invalid_token", "error_description": PRESENT_A_TOKEN}
+
+    def not_here(self) -> dict[str, str]:
+        """A 404 that says how to authenticate: hosts that fall back to OAuth registration show its body
+        ("Dynamic Client Registration rejected (HTTP 404): …"), so it is where a person reads what to do."""
+        if self.config.demo or (self.config.key_source == "server" and not self.settings.tokens):
+            how = "This server needs no credentials."
+        else:
+            how = SEND_YOUR_KEY if self.config.key_source == "request" else PRESENT_A_TOKEN
+        return {"error": "not_found", "error_description": f"Not found, and there is no OAuth here. {how}"}
 
 
 def challenge(refusal: dict[str, str]) -> str:

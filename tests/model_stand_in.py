@@ -38,7 +38,11 @@ class Conversation:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def result(self, index: int) -> str:
-        assert index in self.handed, f"the host never handed the model a result for call {index}: {self.requests!r}"
+        paths = [request["path"] for request in self.requests]
+        names = sorted({tool_name(tool) for tool in self.offered if "hostup" in tool_name(tool)})
+        assert index in self.handed, (
+            f"no result was handed to the model for call {index}: requests {paths}, tools {names}"
+        )
         return self.handed[index]
 
     def offered_tool(self, tool: str) -> dict[str, Any]:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,6 +64,9 @@ class HostRun:
     returncode: int
     output: str
 
+    def offered_names(self) -> list[str]:
+        return [str(tool.get("name", "")) for tool in self.conversation.offered]
+
 
 def base_env(home: str) -> dict[str, str]:
     return {"PATH": os.environ.get("PATH", ""), "HOME": home, "NO_COLOR": "1", "CI": "1", "NO_UPDATE_NOTIFIER": "1"}
@@ -83,6 +88,11 @@ def stdio_entry(server: Stdio | ThroughMcpRemote) -> tuple[str, list[str], dict[
 # --- Claude Code ---------------------------------------------------------------------------------
 
 
+# Where Claude Code's API calls go when no model is needed (`claude mcp list`): a closed port on loopback,
+# so that nothing is looked up or sent outside this machine.
+NO_MODEL_URL = "http://127.0.0.1:9"
+
+
 def claude_env(home: str, model_url: str | None = None) -> dict[str, str]:
     env = base_env(home) | {
         "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
@@ -90,7 +100,7 @@ def claude_env(home: str, model_url: str | None = None) -> dict[str, str]:
         "DISABLE_TELEMETRY": "1",
         "ANTHROPIC_API_KEY": "stand-in-key",
     }
-    return env | ({"ANTHROPIC_BASE_URL": model_url} if model_url else {})
+    return env | {"ANTHROPIC_BASE_URL": model_url or NO_MODEL_URL}
 
 
 def claude_server_config(server: Server) -> dict[str, object]:
@@ -170,34 +180,55 @@ def codex_server_config(server: Server) -> str:
     return "\n".join(lines)
 
 
-def run_codex(script: list[ToolCall], server: Server) -> HostRun:
+def run_codex(
+    script: list[ToolCall],
+    server: Server | None,
+    *,
+    added_by: Callable[[str, dict[str, str]], None] | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> HostRun:
+    """Codex with `server` as its MCP server, or with the servers that `added_by(home, env)` adds
+    (the README's `codex mcp add` lines) to the config written first."""
     with model_stand_in(script) as (url, conversation), tempfile.TemporaryDirectory() as home:
         codex_home = Path(home) / "codex"
         codex_home.mkdir()
-        (codex_home / "config.toml").write_text(
-            "\n".join(
-                [
-                    'model = "gpt-5"',
-                    'model_provider = "standin"',
-                    'approval_policy = "never"',
-                    "[model_providers.standin]",
-                    'name = "stand-in"',
-                    f"base_url = {toml_string(url + '/v1')}",
-                    'wire_api = "responses"',
-                    'env_key = "STANDIN_API_KEY"',
-                    f"[mcp_servers.{SERVER_NAME}]",
-                    codex_server_config(server),
-                    # Headless, nobody can approve a write tool; a person at the terminal would.
-                    'default_tools_approval_mode = "approve"',
-                    "[analytics]",
-                    "enabled = false",
-                    "",
-                ]
-            )
-        )
-        env = base_env(home) | {"CODEX_HOME": str(codex_home), "STANDIN_API_KEY": "stand-in-key"}
+        lines = [
+            'model = "gpt-5"',
+            'model_provider = "standin"',
+            'approval_policy = "never"',
+            f"chatgpt_base_url = {toml_string(NO_MODEL_URL + '/')}",
+            "[model_providers.standin]",
+            'name = "stand-in"',
+            f"base_url = {toml_string(url + '/v1')}",
+            'wire_api = "responses"',
+            'env_key = "STANDIN_API_KEY"',
+            "[features]",
+            "plugins = false",
+            "apps = false",
+            "[analytics]",
+            "enabled = false",
+        ]
+        if server is not None:
+            lines += [
+                f"[mcp_servers.{SERVER_NAME}]",
+                codex_server_config(server),
+                "required = true",  # as the README says: Codex otherwise gives a server 1 s before its first turn
+                # Headless, nobody can approve a write tool; a person at the terminal would.
+                'default_tools_approval_mode = "approve"',
+            ]
+        (codex_home / "config.toml").write_text("\n".join([*lines, ""]))
+        env = base_env(home) | {"CODEX_HOME": str(codex_home), "STANDIN_API_KEY": "stand-in-key"} | (extra_env or {})
+        if added_by is not None:
+            added_by(home, env)
+            mark_required(codex_home / "config.toml")
         done = run([node_bin("codex"), "exec", "--skip-git-repo-check", PROMPT], env, home)
         return HostRun(conversation, done.returncode, done.stdout + done.stderr)
+
+
+def mark_required(config: Path) -> None:
+    """The README's edit after `codex mcp add`: `required = true` in each server's table."""
+    text = re.sub(r"^(\[mcp_servers\.[^.\]]+\])$", r"\1\nrequired = true", config.read_text(), flags=re.MULTILINE)
+    config.write_text(text)
 
 
 HOSTS = {"Claude Code": run_claude, "Gemini CLI": run_gemini, "Codex CLI": run_codex}

@@ -57,6 +57,24 @@ async def test_every_discovery_probe_is_a_404_whatever_the_mode_and_the_key(mode
     assert all(answer.json()["error"] == "not_found" for answer in answers)
 
 
+@pytest.mark.parametrize(
+    ("mode", "says"),
+    [
+        ("per-user", "Send your own HostUp API key as 'Authorization: Bearer <key>'"),
+        ("server key, shared", "present one of its access tokens"),
+        ("server key, local", "needs no credentials"),
+        ("demo", "needs no credentials"),
+    ],
+)
+async def test_the_registration_404_says_how_to_authenticate_in_this_mode(mode: str, says: str):
+    """Claude Code shows the body of the /register answer ("Dynamic Client Registration rejected")."""
+    async with client_for(mode) as client:
+        answer = await client.post("/register", json={"redirect_uris": ["http://localhost:1/cb"]})
+
+    assert answer.status_code == 404
+    assert says in answer.json()["error_description"]
+
+
 @pytest.mark.parametrize("mode", ["per-user", "server key, shared"])
 async def test_mcp_without_a_key_keeps_its_401_with_our_explanation_in_body_and_header(mode: str):
     async with client_for(mode) as client:
