@@ -237,6 +237,8 @@ class OpenAIResponses(Protocol):
             "input_tokens_details": {"cached_tokens": 0},
             "output_tokens_details": {"reasoning_tokens": 0},
         }
+        if not body.get("stream"):
+            return "application/json", json.dumps(response | {"output": [item], "usage": usage}).encode()
         events: list[tuple[str | None, dict[str, Any]]] = [
             (
                 "response.created",

@@ -34,7 +34,7 @@ async def test_tools_list_is_exactly_as_reviewed():
             {
                 "name": "list_vps",
                 "title": "List VPS",
-                "description": "List the user's HostUp VPS with their public ids. Call it first: the other tools need a vps_id from here (data[].id, form vps_…); never guess one. Pass primary_ip to find the VPS with that exact IP address (an IP is never a vps_id). Returns data[] (id, name, primaryIp, serviceStatus, powerState, operatingSystem, plus whatever else HostUp includes) and nextCursor: when it is not null, more VPS exist; call again with cursor=nextCursor. Read-only.",
+                "description": "List the user's HostUp VPS (virtual servers) with their public ids. Call it first: the other tools need a vps_id from here (data[].id, form vps_…); never guess one. Pass primary_ip to find the VPS with that exact IP address (an IP is never a vps_id). Returns data[] (id, name, primaryIp, serviceStatus, powerState, operatingSystem, plus whatever else HostUp includes) and nextCursor: when it is not null, more VPS exist; call again with cursor=nextCursor for the next page. Read-only. Svenska: lista mina servrar, hitta servern med en IP-adress.",
                 "inputSchema": {
                     "type": "object",
                     "properties": {
@@ -114,7 +114,7 @@ async def test_tools_list_is_exactly_as_reviewed():
             {
                 "name": "list_vps_iso_media",
                 "title": "List VPS ISO media",
-                "description": "Show the ISO media of one HostUp VPS: ISO images it can boot from (available[]: id, file name, display name, sizeGb, format), what is in each CD/DVD device (mounted[]; isCloudInit marks the cloud-init drive), the boot order (bootOrder, null when not reported), the CD/DVD slots and whether each is in use (availableDevices[]), and whether mounting or uploading an ISO is allowed now (actions.canMount / canUpload: allowed, and when blocked a reason and a code such as pending_order; check them before suggesting a mount or download). available[].id is the iso_id for mount_vps_iso and the volid for delete_vps_iso. vps_id comes from list_vps (for an IP address, call list_vps with primary_ip first). Read-only; errors carry HostUp's status, code, detail, requestId and the next step.",
+                "description": "Show the ISO media of one HostUp VPS: the ISO (installer) images it can boot from (available[]: id, file name, display name, sizeGb, format), which ISO is mounted in each CD/DVD slot or drive (mounted[]; isCloudInit marks the cloud-init drive), the boot order (bootOrder, null when not reported), which CD/DVD slots are free or in use (availableDevices[]), and whether mounting or uploading an ISO is allowed right now (actions.canMount / canUpload: allowed, and when blocked a reason and a code such as pending_order; check them before suggesting a mount or download). available[].id is the iso_id for mount_vps_iso and the volid for delete_vps_iso. vps_id comes from list_vps (for an IP address, call list_vps with primary_ip first). Read-only; errors carry HostUp's status, code, detail, requestId and the next step. Svenska: vilka ISO-filer som finns, vilken ISO som sitter i CD/DVD-enheten, startordningen, och om jag får ladda upp en ISO just nu.",
                 "inputSchema": {
                     "type": "object",
                     "properties": {
@@ -213,7 +213,7 @@ async def test_tools_list_is_exactly_as_reviewed():
             {
                 "name": "get_job",
                 "title": "Get job status",
-                "description": "Follow a queued HostUp job, such as the ISO download started by download_vps_iso. job_id is that result's operation.jobId (job_…) or operation.pollUrl. Returns the job's state (completed, failed, running, waiting), progress and message in one line, with HostUp's job data as structured content. Poll every few seconds until it is completed or failed. Read-only.",
+                "description": "Follow a queued HostUp job, such as the ISO download started by download_vps_iso, until it is finished. job_id is that result's operation.jobId (job_…) or operation.pollUrl. Returns the job's state (completed, failed, running, waiting), progress and message in one line, with HostUp's job data as structured content. Poll every few seconds until it is completed or failed. Read-only. Svenska: är nedladdningen klar?",
                 "inputSchema": {
                     "type": "object",
                     "properties": {
@@ -276,7 +276,7 @@ async def test_tools_list_is_exactly_as_reviewed():
             {
                 "name": "mount_vps_iso",
                 "title": "Mount ISO on VPS",
-                "description": "Mount an ISO image in a CD/DVD device of a HostUp VPS, e.g. to boot an installer. vps_id comes from list_vps; iso_id is available[].id from list_vps_iso_media. device (ide0-ide3) is optional: omit it to let HostUp choose, or pass a free slot from availableDevices[]. If actions.canMount is closed, returns HostUp's reason and code without trying; if the ISO is already mounted, says where without mounting it again. Changes the VPS's CD/DVD media, not its disks; afterwards call list_vps_iso_media for the canonical state and boot order. Needs the write:vm and write:storage scopes.",
+                "description": "Mount (insert) an ISO image into a CD/DVD drive of a HostUp VPS, e.g. to boot an installer. vps_id comes from list_vps; iso_id is available[].id from list_vps_iso_media. device (ide0-ide3) is optional: omit it to let HostUp choose, or pass a free slot from availableDevices[]. If actions.canMount is closed, returns HostUp's reason and code without trying; if the ISO is already mounted, says where without mounting it again. Changes the VPS's CD/DVD media, not its disks; afterwards call list_vps_iso_media for the canonical state and boot order. Needs the write:vm and write:storage scopes. Svenska: montera en ISO i CD/DVD-enheten, starta VPS:en från installationen.",
                 "inputSchema": {
                     "type": "object",
                     "properties": {
@@ -337,7 +337,7 @@ async def test_tools_list_is_exactly_as_reviewed():
             {
                 "name": "unmount_vps_iso",
                 "title": "Unmount VPS ISO",
-                "description": "Eject the ISO from a CD/DVD device of a HostUp VPS. vps_id comes from list_vps; device is mounted[].device from list_vps_iso_media (ide0-ide3), and HostUp unmounts ide2 when it is omitted. Returns the unmounted device. The ISO stays in the library (delete_vps_iso removes it). Afterwards call list_vps_iso_media for the canonical state. Needs the write:vm and write:storage scopes.",
+                "description": "Eject the ISO from a CD/DVD device of a HostUp VPS. vps_id comes from list_vps; device is mounted[].device from list_vps_iso_media (ide0-ide3), and HostUp unmounts ide2 when it is omitted. Returns the unmounted device. The ISO stays in the library (delete_vps_iso removes it). Afterwards call list_vps_iso_media for the canonical state. Needs the write:vm and write:storage scopes. Svenska: mata ut skivan ur CD/DVD-enheten.",
                 "inputSchema": {
                     "type": "object",
                     "properties": {
@@ -393,7 +393,7 @@ async def test_tools_list_is_exactly_as_reviewed():
             {
                 "name": "download_vps_iso",
                 "title": "Download ISO from URL",
-                "description": "Have HostUp download an ISO image from a public URL into the VPS owner's ISO library. url must be http(s), public and not redirect; the file may be at most 20 GB. filename is the name to store it as (e.g. ubuntu-24.04-live-server-amd64.iso); decompress names the compression of a compressed file. If actions.canUpload is closed, returns HostUp's reason without trying. If the file is already there the result says so; otherwise the download is queued: follow operation.jobId with get_job, then list_vps_iso_media shows the ISO's available[].id for mount_vps_iso. Not idempotent: each call may start a download. Needs the write:vm and write:storage scopes.",
+                "description": "Have HostUp download an ISO image from a public URL into the VPS owner's ISO library. url must be http(s), public and not redirect; the file may be at most 20 GB. filename is the name to store it as (e.g. ubuntu-24.04-live-server-amd64.iso); decompress names the compression of a compressed file. If actions.canUpload is closed, returns HostUp's reason without trying. If the file is already there the result says so; otherwise the download is queued: follow operation.jobId with get_job, then list_vps_iso_media shows the ISO's available[].id for mount_vps_iso. Not idempotent: each call may start a download. Needs the write:vm and write:storage scopes. Svenska: ladda ner en ISO från en URL.",
                 "inputSchema": {
                     "type": "object",
                     "properties": {
@@ -406,7 +406,7 @@ async def test_tools_list_is_exactly_as_reviewed():
                             "type": "string",
                         },
                         "filename": {
-                            "description": "Name to store the file as, e.g. debian-12.iso.",
+                            "description": "Name to store the file as, ending in .iso.",
                             "type": "string",
                         },
                         "decompress": {
@@ -469,7 +469,7 @@ async def test_tools_list_is_exactly_as_reviewed():
             {
                 "name": "delete_vps_iso",
                 "title": "Delete VPS ISO media",
-                "description": "Permanently delete an ISO image the user owns from their HostUp ISO library. volid is available[].id from list_vps_iso_media. When the client can show the user a form, the user is always asked there, and confirm is ignored. Otherwise nothing is deleted without confirm=true: the result is a preview (which ISO, its name and size, whether it is mounted) to show the user; call again with confirm=true only after the user agrees. If a form gets no answer or is dismissed, nothing is deleted and the result says how to pass on the user's yes given in chat. Cannot be undone. Needs the write:vm and write:storage scopes.",
+                "description": "Permanently delete (remove) an ISO image the user owns from their HostUp ISO library. volid is available[].id from list_vps_iso_media. When the client can show the user a form, the user is always asked there, and confirm is ignored. Otherwise nothing is deleted without confirm=true: the result is a preview (which ISO, its name and size, whether it is mounted) to show the user; call again with confirm=true only after the user agrees. If a form gets no answer or is dismissed, nothing is deleted and the result says how to pass on the user's yes given in chat. Cannot be undone. Needs the write:vm and write:storage scopes. Svenska: ta bort eller radera ISO-filen permanent.",
                 "inputSchema": {
                     "type": "object",
                     "properties": {

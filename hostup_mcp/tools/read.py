@@ -33,27 +33,29 @@ READ_VM = ("read:vm",)
 ALWAYS_LOADED = {"anthropic/alwaysLoad": True}
 
 LIST_VPS = """\
-List the user's HostUp VPS with their public ids. Call it first: the other tools need a vps_id from here \
-(data[].id, form vps_…); never guess one. Pass primary_ip to find the VPS with that exact IP address (an IP is \
-never a vps_id). Returns data[] (id, name, primaryIp, serviceStatus, powerState, operatingSystem, plus whatever \
-else HostUp includes) and nextCursor: when it is not null, more VPS exist; call again with cursor=nextCursor. \
-Read-only."""
+List the user's HostUp VPS (virtual servers) with their public ids. Call it first: the other tools need a \
+vps_id from here (data[].id, form vps_…); never guess one. Pass primary_ip to find the VPS with that exact IP \
+address (an IP is never a vps_id). Returns data[] (id, name, primaryIp, serviceStatus, powerState, \
+operatingSystem, plus whatever else HostUp includes) and nextCursor: when it is not null, more VPS exist; call \
+again with cursor=nextCursor for the next page. Read-only. Svenska: lista mina servrar, hitta servern med en \
+IP-adress."""
 
 LIST_VPS_ISO_MEDIA = """\
-Show the ISO media of one HostUp VPS: ISO images it can boot from (available[]: id, file name, display name, \
-sizeGb, format), what is in each CD/DVD device (mounted[]; isCloudInit marks the cloud-init drive), the boot \
-order (bootOrder, null when not reported), the CD/DVD slots and whether each is in use (availableDevices[]), and \
-whether mounting or uploading an ISO is allowed now (actions.canMount / canUpload: allowed, and when blocked a \
-reason and a code such as pending_order; check them before suggesting a mount or download). available[].id is \
-the iso_id for mount_vps_iso and the volid for delete_vps_iso. vps_id comes from list_vps (for an IP address, \
-call list_vps with primary_ip first). Read-only; errors carry HostUp's status, code, detail, requestId and the \
-next step."""
+Show the ISO media of one HostUp VPS: the ISO (installer) images it can boot from (available[]: id, file name, \
+display name, sizeGb, format), which ISO is mounted in each CD/DVD slot or drive (mounted[]; isCloudInit marks \
+the cloud-init drive), the boot order (bootOrder, null when not reported), which CD/DVD slots are free or in \
+use (availableDevices[]), and whether mounting or uploading an ISO is allowed right now (actions.canMount / \
+canUpload: allowed, and when blocked a reason and a code such as pending_order; check them before suggesting a \
+mount or download). available[].id is the iso_id for mount_vps_iso and the volid for delete_vps_iso. vps_id \
+comes from list_vps (for an IP address, call list_vps with primary_ip first). Read-only; errors carry HostUp's \
+status, code, detail, requestId and the next step. Svenska: vilka ISO-filer som finns, vilken ISO som sitter i \
+CD/DVD-enheten, startordningen, och om jag får ladda upp en ISO just nu."""
 
 GET_JOB = """\
-Follow a queued HostUp job, such as the ISO download started by download_vps_iso. job_id is that result's \
-operation.jobId (job_…) or operation.pollUrl. Returns the job's state (completed, failed, running, waiting), \
-progress and message in one line, with HostUp's job data as structured content. Poll every few seconds until \
-it is completed or failed. Read-only."""
+Follow a queued HostUp job, such as the ISO download started by download_vps_iso, until it is finished. job_id \
+is that result's operation.jobId (job_…) or operation.pollUrl. Returns the job's state (completed, failed, \
+running, waiting), progress and message in one line, with HostUp's job data as structured content. Poll every \
+few seconds until it is completed or failed. Read-only. Svenska: är nedladdningen klar?"""
 
 
 def register_read_tools(tools: ToolRegistry, config: Config) -> None:

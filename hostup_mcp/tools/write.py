@@ -61,18 +61,19 @@ DOWNLOAD = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempot
 DELETE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
 
 MOUNT_VPS_ISO = """\
-Mount an ISO image in a CD/DVD device of a HostUp VPS, e.g. to boot an installer. vps_id comes from list_vps; \
-iso_id is available[].id from list_vps_iso_media. device (ide0-ide3) is optional: omit it to let HostUp choose, \
-or pass a free slot from availableDevices[]. If actions.canMount is closed, returns HostUp's reason and code \
-without trying; if the ISO is already mounted, says where without mounting it again. Changes the VPS's CD/DVD \
-media, not its disks; afterwards call list_vps_iso_media for the canonical state and boot order. Needs the \
-write:vm and write:storage scopes."""
+Mount (insert) an ISO image into a CD/DVD drive of a HostUp VPS, e.g. to boot an installer. vps_id comes from \
+list_vps; iso_id is available[].id from list_vps_iso_media. device (ide0-ide3) is optional: omit it to let \
+HostUp choose, or pass a free slot from availableDevices[]. If actions.canMount is closed, returns HostUp's \
+reason and code without trying; if the ISO is already mounted, says where without mounting it again. Changes \
+the VPS's CD/DVD media, not its disks; afterwards call list_vps_iso_media for the canonical state and boot \
+order. Needs the write:vm and write:storage scopes. Svenska: montera en ISO i CD/DVD-enheten, starta VPS:en \
+från installationen."""
 
 UNMOUNT_VPS_ISO = """\
 Eject the ISO from a CD/DVD device of a HostUp VPS. vps_id comes from list_vps; device is mounted[].device from \
 list_vps_iso_media (ide0-ide3), and HostUp unmounts ide2 when it is omitted. Returns the unmounted device. The \
 ISO stays in the library (delete_vps_iso removes it). Afterwards call list_vps_iso_media for the canonical state. \
-Needs the write:vm and write:storage scopes."""
+Needs the write:vm and write:storage scopes. Svenska: mata ut skivan ur CD/DVD-enheten."""
 
 DOWNLOAD_VPS_ISO = """\
 Have HostUp download an ISO image from a public URL into the VPS owner's ISO library. url must be http(s), \
@@ -81,15 +82,16 @@ ubuntu-24.04-live-server-amd64.iso); decompress names the compression of a compr
 actions.canUpload is closed, returns HostUp's reason without trying. If the file is already there the result \
 says so; otherwise the download is queued: follow operation.jobId with get_job, then list_vps_iso_media shows \
 the ISO's available[].id for mount_vps_iso. Not idempotent: each call may start a download. Needs the write:vm \
-and write:storage scopes."""
+and write:storage scopes. Svenska: ladda ner en ISO från en URL."""
 
 DELETE_VPS_ISO = """\
-Permanently delete an ISO image the user owns from their HostUp ISO library. volid is available[].id from \
+Permanently delete (remove) an ISO image the user owns from their HostUp ISO library. volid is available[].id from \
 list_vps_iso_media. When the client can show the user a form, the user is always asked there, and confirm is \
 ignored. Otherwise nothing is deleted without confirm=true: the result is a preview (which ISO, its name and \
 size, whether it is mounted) to show the user; call again with confirm=true only after the user agrees. If a \
 form gets no answer or is dismissed, nothing is deleted and the result says how to pass on the user's yes \
-given in chat. Cannot be undone. Needs the write:vm and write:storage scopes."""
+given in chat. Cannot be undone. Needs the write:vm and write:storage scopes. Svenska: ta bort eller radera \
+ISO-filen permanent."""
 
 
 CHAT_CONFIRMATION_SECONDS = 600  # long enough to ask in chat and hear back, short enough to go stale
@@ -188,7 +190,7 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
     async def download_vps_iso(
         vps_id: VpsId,
         url: Annotated[DownloadUrl, Field(description="Public http(s) URL of the ISO file; must not redirect.")],
-        filename: Annotated[FileName, Field(description="Name to store the file as, e.g. debian-12.iso.")],
+        filename: Annotated[FileName, Field(description="Name to store the file as, ending in .iso.")],
         ctx: Context[HostUpClient],
         decompress: Annotated[
             Decompress | None, Field(description="Compression of the downloaded file, if any.")
