@@ -39,3 +39,15 @@ def test_over_http_the_host_hands_the_model_enough_to_act_on(host: str, remote: 
 def test_through_mcp_remote_claude_code_hands_the_model_enough_to_act_on(remote: HttpServer):
     """How Claude Desktop reaches a remote server: mcp-remote as its stdio server."""
     assert_row("mcp-remote (Claude Code → mcp-remote → HTTP)", run_claude(SCRIPT, ThroughMcpRemote(remote.url)))
+
+
+def test_claude_code_keeps_the_list_tools_loaded_and_defers_the_rest():
+    """`anthropic/alwaysLoad` on list_vps and list_vps_iso_media: they are in the model's first tool list,
+    with no tool search; the others are found through ToolSearch when needed."""
+    run = run_claude([], STDIO)
+    first = run.conversation.requests[0]["body"]
+    names = [tool.get("name") for tool in first["tools"]]
+
+    assert "mcp__hostup__list_vps" in names and "mcp__hostup__list_vps_iso_media" in names
+    assert not any(str(name).startswith("mcp__hostup__") and "list_vps" not in str(name) for name in names)
+    assert "ToolSearch" in names  # how the model reaches get_job and the writes
