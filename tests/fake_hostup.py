@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -169,8 +170,16 @@ def compact_json(document: Any) -> str:
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 
 
+SESSION_COOKIE = re.compile(r"(?:^|;\s*)hostup_session=([^;]+)")
+
+
 class PerKeyHostUp(FakeHostUp):
-    """Several users, each with their own key and their own ISO: a call shows whose key it used."""
+    """Several users, each with their own key and their own ISO: a call shows whose key it used.
+
+    Like a real HostUp (or the balancer in front of it), it answers with a session cookie, and a request that
+    brings one is served as that session's user ahead of its Bearer key: HostUp documents `hostup_session` as
+    a credential ("Dashboard sessions may also use hostup_session"). A client that keeps cookies would show
+    one user another's data."""
 
     def __init__(self, owners: dict[str, str]) -> None:
         super().__init__()
@@ -180,11 +189,13 @@ class PerKeyHostUp(FakeHostUp):
     async def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         key = request.headers.get("authorization", "").removeprefix("Bearer ")
-        owner = self.owners.get(key)
+        session = SESSION_COOKIE.search(request.headers.get("cookie", ""))
+        owner = session.group(1) if session else self.owners.get(key)
         if owner is None:
             return problem_response(401, request.url.path)
         self.used.append((owner, request.url.path))
         await asyncio.sleep(0.01)  # long enough for concurrent calls to overlap
         body = copy.deepcopy(DOCUMENTED_200)
         body["available"][0]["displayName"] = f"ISO of {owner}"
-        return httpx.Response(200, json=body)
+        cookie = f"hostup_session={owner}; Path=/; HttpOnly; SameSite=Lax"
+        return httpx.Response(200, json=body, headers={"set-cookie": cookie})

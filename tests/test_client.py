@@ -309,3 +309,20 @@ async def test_a_request_that_fails_is_logged_with_how(caplog: pytest.LogCapture
 
     path = f"/api/v2/vps/{EXAMPLE_VPS_ID}/iso"
     assert any(re.fullmatch(logged.format(path=path), record.getMessage()) for record in caplog.records)
+
+
+async def test_a_cookie_hostup_sets_for_one_key_never_rides_on_another_keys_request():
+    """HostUp takes its `hostup_session` cookie as a credential; one client carries every user's requests."""
+    seen: list[tuple[str | None, str | None]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((request.headers.get("authorization"), request.headers.get("cookie")))
+        return httpx.Response(200, json=DOCUMENTED_200, headers={"set-cookie": "hostup_session=alice; Path=/"})
+
+    config = Config(api_key=None, timeout_seconds=2, key_source="request")
+    async with HostUpClient.connect(config, transport=httpx.MockTransport(handler), retry=NO_RETRY) as shared:
+        await shared.with_key(SecretStr("hu_alice")).get_vps_iso_media(EXAMPLE_VPS_ID)
+        await shared.with_key(SecretStr("hu_bob")).get_vps_iso_media(EXAMPLE_VPS_ID)
+        await shared.with_key(SecretStr("hu_alice")).get_vps_iso_media(EXAMPLE_VPS_ID)
+
+    assert seen == [("Bearer hu_alice", None), ("Bearer hu_bob", None), ("Bearer hu_alice", None)]

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from http.cookiejar import Cookie, CookieJar
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -65,6 +66,18 @@ class Answer:
     body: bytes
 
 
+class NoCookies(CookieJar):
+    """A jar that keeps nothing. One client carries every user's requests in per-user mode, and HostUp (or a
+    balancer before it) may answer with a session cookie, which HostUp takes as a credential: kept, it
+    would ride on the next user's request. Only the key sent with each request speaks for it."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+    def set_cookie(self, cookie: Cookie) -> None:
+        return None
+
+
 class HostUpClient:
     def __init__(
         self, http: httpx.AsyncClient, config: Config, retry: RetryPolicy, rng: random.Random, key: SecretStr | None
@@ -92,6 +105,7 @@ class HostUpClient:
         async with httpx.AsyncClient(
             base_url=config.base_url,
             headers=headers,
+            cookies=NoCookies(),
             follow_redirects=False,
             verify=tls.context() if transport is None else True,
             timeout=httpx.Timeout(config.timeout_seconds, connect=CONNECT_TIMEOUT_SECONDS),
