@@ -137,7 +137,12 @@ class Gate:
             await self.dispatch(scope, seen.receiving(receive), seen.sending(send))
         finally:
             access_log.info(
-                "%s %s %s %s %.0f ms", scope["method"], scope["path"], seen.what(), seen.status, seen.ms(started)
+                "%s %s %s %s %.0f ms",
+                loggable(scope["method"], 16),
+                loggable(scope["path"], 200),
+                seen.what(),
+                seen.status,
+                seen.ms(started),
             )
 
     async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -183,6 +188,19 @@ class Gate:
         return {"error": "not_found", "error_description": f"Not found, and there is no OAuth here. {how}"}
 
 
+def loggable(value: str, limit: int) -> str:
+    """A value from the request, fit for one log line: every character that is not printable (a newline, a
+    control or format character), a space and a backslash are escaped, so nobody can end the line and
+    forge the next; bounded, so nobody can flood it."""
+    text = value[:limit]
+    escaped = "".join(char if char.isprintable() and char not in " \\" else escape(char) for char in text)
+    return escaped + ("…" if len(value) > limit else "")
+
+
+def escape(char: str) -> str:
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
 def challenge(refusal: dict[str, str]) -> str:
     """RFC 6750's challenge with the body's words, since some hosts show only the header. No `error` code
     (the RFC asks for none when no credentials came) and no `resource_metadata`: there is no OAuth here."""
@@ -224,14 +242,14 @@ class Seen:
         """`tools/call list_vps` or `initialize`; `-` when the body is not one JSON-RPC request."""
         try:
             request = json.loads(self.body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
             return "-"
         if not isinstance(request, dict):
             return "-"
-        method = str(request.get("method", "-"))[:40]
+        method = str(request.get("method", "-"))
         params = request.get("params")
         name = params.get("name") if isinstance(params, dict) and method == "tools/call" else None
-        return f"{method} {str(name)[:64]}" if isinstance(name, str) else method
+        return f"{loggable(method, 40)} {loggable(name, 64)}" if isinstance(name, str) else loggable(method, 40)
 
     @staticmethod
     def ms(started: float) -> float:

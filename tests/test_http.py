@@ -264,6 +264,32 @@ def test_one_access_log_line_per_request_without_keys(hostup: str):
     assert API_KEY not in server.stderr()
 
 
+def test_nothing_a_request_sends_can_forge_or_break_an_access_line():
+    """A newline in the path, the JSON-RPC method or the tool name would end our line and start a forged one;
+    a body nested deeper than the parser goes crashed the logger (a traceback and no line)."""
+    forged = "FORGED 200 1 ms"
+    hostile = [
+        ("GET", "/mcp%0aFORGED%20200%201%20ms", None),
+        ("POST", "/mcp", json.dumps(INITIALIZE | {"method": f"initialize\n{forged}"})),
+        ("POST", "/mcp", json.dumps({**INITIALIZE, "method": "tools/call", "params": {"name": f"x\r\n{forged}"}})),
+        ("POST", "/mcp", "[" * 30_000 + "]" * 30_000),  # under the 64 KiB limit
+        ("POST", "/mcp", json.dumps(INITIALIZE | {"method": "\u2028" + "m" * 5000})),
+    ]
+    with http_server({}, "--demo") as server:
+        for method, path, body in hostile:
+            httpx2.request(method, server.base + path, content=body, headers=JSON_HEADERS, timeout=10)
+    stderr = server.stderr()
+    lines = [line for line in stderr.splitlines() if "hostup_mcp.access" in line and "/healthz" not in line]
+
+    assert len(lines) == len(hostile)
+    assert not any(line.startswith("FORGED") for line in stderr.splitlines())
+    assert "Traceback" not in stderr
+    assert "/mcp\\x0aFORGED\\x20200" in lines[0]
+    assert "initialize\\x0aFORGED" in lines[1] and "x\\x0d\\x0aFORGED" in lines[2]
+    assert " POST /mcp - " in lines[3]  # not a JSON-RPC request the log can name
+    assert "\\u2028" in lines[4] and len(lines[4]) < 300
+
+
 SLOW_CALL = {
     "jsonrpc": "2.0",
     "id": 3,
