@@ -1,12 +1,15 @@
 """Pydantic models mirroring GET /api/v2/vps/{id}/iso field for field.
 
-Field names are the API's (camelCase, through aliases). Nullability follows the reference page; the
-`bootOrder` object is documented by example only, so its members are optional. Every model keeps
-fields HostUp adds later (`extra="allow"`) instead of rejecting the response.
+Field names are the API's (camelCase, through aliases). Nullability follows the reference page. What the
+reference types only as "object, null" (`bootOrder`, `operatingSystem`) is validated as exactly that and
+passed on as sent: their members are known from examples alone, so one odd member (a null in the boot
+order, a numeric OS version) must not fail the whole answer; `BootOrder.read` makes what it can of them
+for the text. Every model keeps fields HostUp adds later (`extra="allow"`) instead of rejecting them.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, WithJsonSchema
@@ -65,20 +68,49 @@ class MountedMedia(HostUpModel):
     is_cloud_init: bool
 
 
-class BootDevice(HostUpModel):
-    """A bootable device (`bootOrder.availableDevices[]`)."""
+def as_text(value: Any) -> str | None:
+    """A member the reference does not type, as text: a string as sent, null as null, anything else as JSON."""
+    return value if value is None or isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+class BootDevice(BaseModel):
+    """A bootable device (`bootOrder.availableDevices[]`), as read for the text; `others` keeps the members
+    that are not strings where the examples have strings, and any others."""
 
     id: str | None = None
     name: str | None = None
     type: str | None = None
+    others: dict[str, Any] = {}
+
+    @classmethod
+    def read(cls, raw: Any) -> BootDevice:
+        if not isinstance(raw, dict):
+            return cls(id=as_text(raw))
+        named = {key: raw.get(key) for key in ("id", "name", "type")}
+        others = {key: value for key, value in raw.items() if key not in named}
+        return cls(**{key: as_text(value) for key, value in named.items()}, others=others)
 
 
-class BootOrder(HostUpModel):
-    """Boot-order state (`bootOrder`): device ids in boot order, their names, the bootable devices."""
+class BootOrder(BaseModel):
+    """Boot-order state (`bootOrder`), as read for the text: device ids in boot order, their names, the
+    bootable devices. A member of another shape than the examples', or one they do not have, is in `others`."""
 
-    order: list[str] | None = None
-    devices: dict[str, str] | None = None
+    order: list[str | None] | None = None
+    devices: dict[str, str | None] | None = None
     available_devices: list[BootDevice] | None = None
+    others: dict[str, Any] = {}
+
+    @classmethod
+    def read(cls, raw: dict[str, Any]) -> BootOrder:
+        order, devices, bootable = raw.get("order"), raw.get("devices"), raw.get("availableDevices")
+        read = {"order": isinstance(order, list), "devices": isinstance(devices, dict)}
+        read["availableDevices"] = isinstance(bootable, list)
+        return cls(
+            order=[as_text(item) for item in order] if isinstance(order, list) else None,
+            devices={str(k): as_text(v) for k, v in devices.items()} if isinstance(devices, dict) else None,
+            available_devices=[BootDevice.read(item) for item in bootable] if isinstance(bootable, list) else None,
+            others={key: value for key, value in raw.items() if not read.get(key)},
+        )
 
 
 class CdromSlot(HostUpModel):
@@ -108,16 +140,9 @@ class VpsIsoMedia(HostUpModel):
 
     available: list[IsoImage]
     mounted: list[MountedMedia]
-    boot_order: Annotated[BootOrder | None, OBJECT_OR_NULL]
+    boot_order: Annotated[dict[str, Any] | None, OBJECT_OR_NULL]
     available_devices: list[CdromSlot]
     actions: IsoActions
-
-
-class OperatingSystem(HostUpModel):
-    display_name: str | None = None
-    family: str | None = None
-    version: str | None = None
-    variant: str | None = None
 
 
 class VpsSummary(HostUpModel):
@@ -129,7 +154,7 @@ class VpsSummary(HostUpModel):
     primary_ip: str | None = None
     service_status: str | None = None
     power_state: str | None = None
-    operating_system: Annotated[OperatingSystem | None, OBJECT_OR_NULL] = None
+    operating_system: Annotated[dict[str, Any] | None, OBJECT_OR_NULL] = None
 
 
 class VpsPage(HostUpModel):

@@ -15,9 +15,10 @@ from hostup_mcp.hostup.models import (
     VpsIsoMedia,
     VpsPage,
     VpsSummary,
+    as_text,
 )
 from hostup_mcp.tools.guidance import Guidance
-from hostup_mcp.tools.text import ABSENT, clean, extras, number, quoted, verbatim
+from hostup_mcp.tools.text import ABSENT, clean, extras, more, number, quoted, verbatim
 
 
 def render_iso_media(media: VpsIsoMedia) -> str:
@@ -27,7 +28,9 @@ def render_iso_media(media: VpsIsoMedia) -> str:
     lines = [f"ISOs (id, display name, file, GB, format{legend}):{extras(media)}"]
     lines += [render_image(image) for image in media.available] or ["none"]
     lines.append("mounted: " + (", ".join(render_mounted(item) for item in media.mounted) or "none"))
-    lines.append("boot: " + render_boot_order(media.boot_order))
+    lines.append(
+        "boot: " + render_boot_order(BootOrder.read(media.boot_order) if media.boot_order is not None else None)
+    )
     lines.append("CD/DVD slots: " + (", ".join(render_slot(slot) for slot in media.available_devices) or "none"))
     actions = media.actions
     other_actions = f"; other actions:{extras(actions)}" if actions.model_extra else ""
@@ -108,10 +111,10 @@ def render_boot_order(boot_order: BootOrder | None) -> str:
             else "names not reported"
         )
     if bootable is not None:
-        parts.append(", ".join(f"{quoted(d.id)} {quoted(d.name)} {quoted(d.type)}{extras(d)}" for d in bootable))
+        parts.append(", ".join(f"{quoted(d.id)} {quoted(d.name)} {quoted(d.type)}{more(d.others)}" for d in bootable))
     else:
         parts.append("bootable devices not reported")
-    return f"{order} ({'; '.join(parts)}){extras(boot_order)}"
+    return f"{order} ({'; '.join(parts)}){more(boot_order.others)}"
 
 
 def render_slot(slot: CdromSlot) -> str:
@@ -160,7 +163,7 @@ def render_vps(vps: VpsSummary) -> str:
     system = vps.operating_system
     return (
         f"{verbatim(vps.id)} {quoted(vps.name)} {quoted(vps.primary_ip)} {quoted(vps.service_status)} "
-        f"{quoted(vps.power_state)} {quoted(system.display_name if system else None)}"
+        f"{quoted(vps.power_state)} {quoted(as_text(system.get('displayName')) if system else None)}"
     )
 
 

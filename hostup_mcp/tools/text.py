@@ -66,9 +66,14 @@ def number(value: float) -> str:
 
 def extras(model: BaseModel) -> str:
     """Fields HostUp sent beyond the documented ones, so the text still carries every value."""
-    if not model.model_extra:
+    return more(model.model_extra or {})
+
+
+def more(members: dict[str, object]) -> str:
+    """Members shown as compact JSON after a `+`, or nothing when there are none."""
+    if not members:
         return ""
-    return " +" + clean(json.dumps(model.model_extra, ensure_ascii=False, separators=(",", ":")), MAX_DETAIL_CHARS)
+    return " +" + clean(json.dumps(members, ensure_ascii=False, separators=(",", ":")), MAX_DETAIL_CHARS)
 
 
 def bounded(text: str, limit: int = MAX_TEXT_CHARS) -> str:
