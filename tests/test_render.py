@@ -251,7 +251,10 @@ def test_a_running_job_reads_in_one_line_with_every_other_field():
     )
     assert "finishedAt" not in first  # absent values are not shown
     assert first.endswith('note="' + "n" * 299 + "…(+102 chars)")  # cut at 300 characters of JSON
-    assert advice == "Not finished: call get_job again in a few seconds."
+    assert advice == (
+        "Not finished: call get_job again. Poll every 10 seconds or so; if it has not finished after about 10 "
+        "minutes, tell the user and stop polling."
+    )
 
 
 def test_progress_fields_win_over_progress_details():
@@ -269,6 +272,49 @@ def test_progress_fields_win_over_progress_details():
 )
 def test_a_finished_job_says_what_next(fields: dict, advice: str):
     assert render_job("job_1", job(**fields)).endswith("\n" + advice)
+
+
+@pytest.mark.parametrize(
+    ("fields", "shown", "advice"),
+    [
+        ({"state": "active"}, "active", "Not finished: call get_job again. Poll every 10 seconds"),
+        ({"isWaiting": True}, "waiting", "Not finished: call get_job again. Poll every 10 seconds"),
+        ({"status": "in_progress"}, "in_progress", "Not finished"),
+        ({"state": "failed"}, "failed", "The job failed"),
+        ({"status": "completed"}, "completed", "Done"),
+        (
+            {"state": "error"},
+            "error",
+            "HostUp reports the state error, which is not documented: call get_job once more",
+        ),
+        ({"state": "cancelled"}, "cancelled", "HostUp reports the state cancelled"),
+        ({}, "unknown", "HostUp reports the state unknown"),
+    ],
+)
+def test_every_job_state_reads_by_one_rule_and_no_advice_polls_without_end(fields: dict, shown: str, advice: str):
+    state_line, next_step = render_job("job_1", job(**fields)).split("\n")
+
+    assert state_line == f"job job_1: {shown}"
+    assert next_step.startswith(advice)
+    assert "stop polling" in next_step or next_step.startswith(("Done", "The job failed"))
+
+
+@pytest.mark.parametrize(
+    ("status", "says"),
+    [
+        ("queued", "Download queued: job job_1 is queued"),
+        ("pending", "Download queued: job job_1 is pending"),
+        ("in_progress", "Download queued: job job_1 is in_progress"),
+        ("completed", "The ISO is already in the library"),
+        ("failed", "HostUp reports the download failed (operation job_1 failed)."),
+        ("exploded", "HostUp answered the download with status exploded, which is not documented"),
+    ],
+)
+def test_every_documented_operation_status_and_an_unknown_one_reads_right(status: str, says: str):
+    text = render_operation(OperationResult.model_validate({"operation": {"status": status, "jobId": "job_1"}}))
+
+    assert text.startswith(says)
+    assert ("get_job" in text) is (status not in ("completed", "failed"))
 
 
 @pytest.mark.parametrize("percent", [None, True, "40", [40]])
@@ -289,8 +335,9 @@ def test_a_queued_download_names_its_job_and_how_to_follow_it():
 
     assert render_operation(result) == (
         "Download queued: job job_1 is queued, poll /api/jobs/job_1. result: {'ok': 1}\n"
-        "Follow it with get_job(job_id=job_1) every few seconds until it completes or fails; then "
-        "list_vps_iso_media shows the new ISO's available[].id."
+        "Follow it with get_job(job_id=job_1) until it completes or fails; then list_vps_iso_media shows the new "
+        "ISO's available[].id. Poll every 10 seconds or so; if it has not finished after about 10 minutes, tell the "
+        "user and stop polling."
     )
 
 

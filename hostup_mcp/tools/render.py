@@ -171,18 +171,42 @@ def render_operation(result: OperationResult) -> str:
     return operation_guidance(result).lines(None)
 
 
+# The documented `operation.status` enum; the legacy job's state words are not documented, so the same
+# rule reads them: these mean "not finished yet", `completed` and `failed` are final, and any other word
+# is reported as HostUp's and polled at most once more, never without end.
+UNFINISHED = frozenset({"pending", "queued", "in_progress", "running", "active", "waiting", "delayed"})
+FINAL = frozenset({"completed", "failed"})
+POLL_LIMIT = (
+    "Poll every 10 seconds or so; if it has not finished after about 10 minutes, tell the user and stop polling."
+)
+
+
+def state_kind(word: str) -> str:
+    """completed, failed, unfinished, or unknown."""
+    if word in FINAL:
+        return word
+    return "unfinished" if word in UNFINISHED else "unknown"
+
+
 def operation_guidance(result: OperationResult) -> Guidance:
     operation = result.operation
-    if operation.status == "completed":
-        head = f"The ISO is already in the library (operation {verbatim(operation.job_id)} completed)."
+    job, status = verbatim(operation.job_id), clean(operation.status)
+    kind = state_kind(operation.status)
+    if kind == "completed":
+        head = f"The ISO is already in the library (operation {job} completed)."
         follow = "Call list_vps_iso_media to get its available[].id for mounting."
-    else:
-        job, status, poll = verbatim(operation.job_id), clean(operation.status), verbatim(operation.poll_url)
-        head = f"Download queued: job {job} is {status}, poll {poll}."
+    elif kind == "failed":
+        head = f"HostUp reports the download failed (operation {job} failed)."
+        follow = "Nothing was added. Tell the user, with HostUp's result above if there is one; do not retry unasked."
+    elif kind == "unfinished":
+        head = f"Download queued: job {job} is {status}, poll {verbatim(operation.poll_url)}."
         follow = (
-            f"Follow it with get_job(job_id={verbatim(operation.job_id)}) every few seconds until it completes or "
-            "fails; then list_vps_iso_media shows the new ISO's available[].id."
+            f"Follow it with get_job(job_id={job}) until it completes or fails; then list_vps_iso_media shows the "
+            f"new ISO's available[].id. {POLL_LIMIT}"
         )
+    else:
+        head = f"HostUp answered the download with status {status}, which is not documented (job {job})."
+        follow = f"Check once with get_job(job_id={job}); if that does not say completed or failed, tell the user."
     result_text = f" result: {clean(operation.result, 300)}" if operation.result is not None else ""
     return Guidance(summary=f"{head}{result_text}{extras(operation)}{extras(result)}", next_step=follow)
 
@@ -215,12 +239,15 @@ def job_guidance(job_id: str, job: Job | None) -> Guidance:
     advice = {
         "completed": "Done: call list_vps_iso_media to see the result.",
         "failed": "The job failed; tell the user, with the message above.",
-    }.get(state, "Not finished: call get_job again in a few seconds.")
+        "unfinished": f"Not finished: call get_job again. {POLL_LIMIT}",
+        "unknown": f"HostUp reports the state {clean(state)}, which is not documented: call get_job once more; if "
+        "it still says neither completed nor failed, tell the user the state and stop polling.",
+    }[state_kind(state)]
     return Guidance(summary=" ".join(part for part in parts if part), next_step=advice)
 
 
 def job_state(job: Job) -> str:
-    """completed, failed, running, waiting, or HostUp's own word; the terminal statuses are undocumented."""
+    """completed, failed, running, waiting, or HostUp's own word (read by `state_kind`)."""
     if job.is_failed or job.status == "failed" or job.state == "failed":
         return "failed"
     if job.is_completed or job.status == "completed" or job.state == "completed":
