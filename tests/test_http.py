@@ -18,7 +18,7 @@ from hostup_mcp.hostup.sandbox import EXAMPLE_VPS_ID
 from hostup_mcp.tools.results import PROBLEM_META_KEY
 from tests.fake_hostup import API_KEY, DOCUMENTED_200, FakeHostUp, PerKeyHostUp, serve_http
 from tests.http_server import bearer, http_client, http_server
-from tests.results import hostup_document, without_guidance
+from tests.results import hostup_document, problem_of, without_guidance
 from tests.scripted_server import ScriptedServer, Step
 
 pytestmark = pytest.mark.anyio
@@ -72,6 +72,18 @@ def test_a_request_without_a_usable_key_gets_a_401_saying_how_to_send_one(hostup
     assert answer.headers["www-authenticate"].startswith("Bearer")
     assert "Authorization: Bearer <key>" in answer.json()["error_description"]
     assert fake.requests == []
+
+
+async def test_a_refused_key_in_per_user_mode_is_fixed_in_the_users_client_not_the_server(hostup: str):
+    """The user cannot set the server's HOSTUP_API_KEY (and an operator who did would make it shared)."""
+    with http_server({"HOSTUP_BASE_URL": hostup}) as server:
+        async with http_client(server.url, **bearer("hu_not_a_valid_key_000")) as client:
+            result = await client.call_tool("list_vps_iso_media", ISO)
+
+    assert problem_of(result)["status"] == 401
+    next_step = result.content[0].text.split("Next step: ")[1]
+    assert "send it from their MCP client as 'Authorization: Bearer <key>'" in next_step
+    assert "HOSTUP_API_KEY" not in next_step
 
 
 async def test_two_users_at_once_never_see_each_others_key_or_data():

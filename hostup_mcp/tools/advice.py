@@ -18,6 +18,11 @@ MAX_FIELD_ERRORS = 10
 FIND_VPS = "call list_vps to get valid VPS ids (with primary_ip=… when you only know the IP); never guess them"
 CHECK_NETWORK = "try again in a minute; if it keeps failing, check the network and HOSTUP_BASE_URL."
 
+SEND_OWN_KEY = (
+    "send it from their MCP client as 'Authorization: Bearer <key>' (this shared server uses each user's own key "
+    "and stores none)."
+)
+
 # Next steps for the problems hostup-mcp makes itself, by code.
 LOCAL_NEXT_STEPS = {
     "invalid_vps_id": FIND_VPS + ".",
@@ -54,6 +59,8 @@ class Call:
     not_found: str = "no such VPS on this account: " + FIND_VPS + "."
     action: str | None = None
     idempotent: bool = True
+    # Per-user mode: the key came with the user's own request, so the fix is in their client, not the server.
+    key_from_request: bool = False
 
     @property
     def scope_text(self) -> str:
@@ -90,9 +97,10 @@ def render_field_errors(errors: Sequence[Any]) -> list[str]:
 
 def next_step(problem: Problem, call: Call, failure: Failure | None) -> str:
     if problem.code == "missing_api_key":
-        return (
-            f"tell the user to create an API key with the {call.scope_text} scope at {API_KEYS_PAGE} and set it "
-            "as HOSTUP_API_KEY in this server's configuration, then restart the client."
+        return f"tell the user to create an API key with the {call.scope_text} scope at {API_KEYS_PAGE} and " + (
+            SEND_OWN_KEY
+            if call.key_from_request
+            else "set it as HOSTUP_API_KEY in this server's configuration, then restart the client."
         )
     if failure is None:
         return local_next_step(problem)
@@ -120,9 +128,10 @@ def status_next_step(problem: Problem, call: Call, status: int | None) -> str | 
     if status is None or status < 400:
         return None
     if status == 401:
+        where = SEND_OWN_KEY if call.key_from_request else "set it as HOSTUP_API_KEY."
         return (
             "the API key is missing, invalid, expired or revoked. Tell the user to create a new key at "
-            f"{API_KEYS_PAGE} with the {call.scope_text} scope and set it as HOSTUP_API_KEY."
+            f"{API_KEYS_PAGE} with the {call.scope_text} scope and {where}"
         )
     if status == 403:
         vps = call.vps_id or "the VPS"

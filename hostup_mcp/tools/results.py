@@ -8,6 +8,7 @@ every field of it that a model needs.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from mcp.types import CallToolResult, TextContent
@@ -42,12 +43,17 @@ def outcome(
 
 def failure_result(config: Config, failure: Failure, call: Call) -> CallToolResult:
     """A HostUp call that failed, explained from what was observed."""
-    return error_result(config, failure.problem, render_problem(failure.problem, call, failure))
+    return error_result(config, failure.problem, render_problem(failure.problem, in_mode(config, call), failure))
 
 
 def refusal_result(config: Config, problem: Problem, call: Call) -> CallToolResult:
     """Something hostup-mcp refused before sending anything (an argument, a closed gate, …)."""
-    return error_result(config, problem, render_problem(problem, call, None))
+    return error_result(config, problem, render_problem(problem, in_mode(config, call), None))
+
+
+def in_mode(config: Config, call: Call) -> Call:
+    """The call as this server's key mode sees it: advice about the key must fit where the key comes from."""
+    return replace(call, key_from_request=config.key_source == "request")
 
 
 def error_result(config: Config, problem: Problem, text: str) -> CallToolResult:
