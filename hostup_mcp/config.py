@@ -52,6 +52,7 @@ DEFAULT_HTTP_HOST = "127.0.0.1"
 DEFAULT_HTTP_PORT = 8000
 DEFAULT_MAX_CALLS = 32
 MIN_TOKEN_CHARS = 16
+MIN_STATE_SECRET_BYTES = 32
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")
 
@@ -211,7 +212,8 @@ class HttpSettings:
     port: int = DEFAULT_HTTP_PORT
     tokens: tuple[SecretStr, ...] = ()
     allowed_origins: tuple[str, ...] = ()
-    state_secret: SecretStr | None = None
+    # The ring that seals question round trips: the first seals, every one opens (so replicas can rotate).
+    state_secrets: tuple[SecretStr, ...] = ()
     max_concurrent_calls: int = DEFAULT_MAX_CALLS
 
     @property
@@ -226,7 +228,7 @@ class HttpSettings:
             port=port if port is not None else parse_port(env.get(HTTP_PORT, "")),
             tokens=parse_tokens(env.get(HTTP_TOKENS, "")),
             allowed_origins=tuple(origin.strip() for origin in env.get(HTTP_ALLOWED_ORIGINS, "").split(",") if origin),
-            state_secret=SecretStr(env[HTTP_STATE_SECRET]) if env.get(HTTP_STATE_SECRET) else None,
+            state_secrets=parse_state_secrets(env.get(HTTP_STATE_SECRET, "")),
             max_concurrent_calls=parse_count(HTTP_MAX_CALLS, env.get(HTTP_MAX_CALLS, ""), DEFAULT_MAX_CALLS),
         )
 
@@ -263,6 +265,18 @@ def parse_count(name: str, raw: str, default: int) -> int:
     if not raw.strip().isdigit() or int(raw) < 1:
         raise ConfigError(f"{name} must be a whole number of at least 1, got {raw!r}")
     return int(raw)
+
+
+def parse_state_secrets(raw: str) -> tuple[SecretStr, ...]:
+    """Comma-separated; each at least MIN_STATE_SECRET_BYTES, the AEAD key size the SDK's sealing demands."""
+    secrets = tuple(secret.strip() for secret in raw.split(",") if secret.strip())
+    for secret in secrets:
+        if len(secret.encode()) < MIN_STATE_SECRET_BYTES or not all("\x21" <= char <= "\x7e" for char in secret):
+            raise ConfigError(
+                f"each secret in {HTTP_STATE_SECRET} must be at least {MIN_STATE_SECRET_BYTES} printable characters "
+                "without spaces (generate one with: python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+    return tuple(SecretStr(secret) for secret in secrets)
 
 
 def parse_tokens(raw: str) -> tuple[SecretStr, ...]:

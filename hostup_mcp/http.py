@@ -103,13 +103,14 @@ def state_security(config: Config, settings: HttpSettings) -> RequestStateSecuri
     """How the state of a 2026-07-28 question round trip (the delete confirmation) is sealed.
 
     Replicas must share HOSTUP_MCP_STATE_SECRET for an answer to reach another replica than the one
-    that asked; without it each process seals with its own key. In per-user mode the state is bound
-    to the user's key, so nobody can replay another user's confirmation.
+    that asked; without it each process seals with its own key. It is a ring: the first secret seals,
+    every one opens, so replicas rotate by putting the new one first and dropping the old one later. In
+    per-user mode the state is bound to the user's key, so nobody can replay another user's confirmation.
     """
-    secret = settings.state_secret.get_secret_value() if settings.state_secret else os.urandom(32)
+    keys: list[str | bytes] = [secret.get_secret_value() for secret in settings.state_secrets] or [os.urandom(32)]
     if config.key_source == "request":
-        return RequestStateSecurity(keys=[secret], bind_principal=key_principal)
-    return RequestStateSecurity(keys=[secret])
+        return RequestStateSecurity(keys=keys, bind_principal=key_principal)
+    return RequestStateSecurity(keys=keys)
 
 
 def key_principal(ctx: Any) -> str | None:

@@ -3,8 +3,11 @@ from __future__ import annotations
 import pytest
 
 from hostup_mcp.config import DEFAULT_BASE_URL, DEFAULT_TIMEOUT_SECONDS, Config, ConfigError, HttpSettings, parse_bearer
+from hostup_mcp.http import state_security
 
 KEY = "hu_live_8c1d0e2f3a4b"
+NEW_SECRET = "n" * 32
+OLD_SECRET = "o" * 40
 
 
 def test_defaults_without_any_setting():
@@ -209,7 +212,7 @@ def test_http_defaults():
     settings = http({})
 
     assert (settings.host, settings.port, settings.tokens, settings.allowed_origins) == ("127.0.0.1", 8000, (), ())
-    assert (settings.state_secret, settings.max_concurrent_calls, settings.loopback) == (None, 32, True)
+    assert (settings.state_secrets, settings.max_concurrent_calls, settings.loopback) == ((), 32, True)
 
 
 def test_http_settings_from_the_environment_and_flags_that_win():
@@ -218,7 +221,7 @@ def test_http_settings_from_the_environment_and_flags_that_win():
         "HOSTUP_MCP_PORT": "9000",
         "HOSTUP_MCP_TOKENS": " tok_aaaaaaaaaaaaaaaa , tok_bbbbbbbbbbbbbbbb,",
         "HOSTUP_MCP_ALLOWED_ORIGINS": "https://a.example, https://b.example",
-        "HOSTUP_MCP_STATE_SECRET": "shared",
+        "HOSTUP_MCP_STATE_SECRET": f"{NEW_SECRET}, {OLD_SECRET}",
         "HOSTUP_MCP_MAX_CALLS": "5",
     }
 
@@ -228,7 +231,7 @@ def test_http_settings_from_the_environment_and_flags_that_win():
     assert (settings.host, settings.port, settings.loopback) == ("0.0.0.0", 9000, False)
     assert [token.get_secret_value() for token in settings.tokens] == ["tok_aaaaaaaaaaaaaaaa", "tok_bbbbbbbbbbbbbbbb"]
     assert settings.allowed_origins == ("https://a.example", "https://b.example")
-    assert settings.state_secret is not None and settings.state_secret.get_secret_value() == "shared"
+    assert [secret.get_secret_value() for secret in settings.state_secrets] == [NEW_SECRET, OLD_SECRET]
     assert settings.max_concurrent_calls == 5
     assert (flagged.host, flagged.port, flagged.loopback) == ("::1", 0, True)
 
@@ -242,6 +245,9 @@ def test_http_settings_from_the_environment_and_flags_that_win():
         ({"HOSTUP_MCP_MAX_CALLS": "x"}, "HOSTUP_MCP_MAX_CALLS must be a whole number of at least 1, got 'x'"),
         ({"HOSTUP_MCP_TOKENS": "short"}, "each token in HOSTUP_MCP_TOKENS must be at least 16 printable characters"),
         ({"HOSTUP_MCP_TOKENS": "a token with spaces in"}, "each token in HOSTUP_MCP_TOKENS must be at least 16"),
+        ({"HOSTUP_MCP_STATE_SECRET": "short"}, "each secret in HOSTUP_MCP_STATE_SECRET must be at least 32"),
+        ({"HOSTUP_MCP_STATE_SECRET": f"{NEW_SECRET},short"}, "each secret in HOSTUP_MCP_STATE_SECRET must be"),
+        ({"HOSTUP_MCP_STATE_SECRET": "s" * 31}, "each secret in HOSTUP_MCP_STATE_SECRET must be at least 32"),
     ],
 )
 def test_bad_http_settings_are_refused_without_echoing_tokens(env: dict[str, str], message: str):
@@ -255,6 +261,24 @@ def test_bad_http_settings_are_refused_without_echoing_tokens(env: dict[str, str
 @pytest.mark.parametrize("port", ["0", "65535", " 8000 "])
 def test_every_port_number_is_accepted(port: str):
     assert http({"HOSTUP_MCP_PORT": port}).port == int(port)
+
+
+def test_a_state_secret_of_exactly_32_characters_is_enough():
+    assert len(http({"HOSTUP_MCP_STATE_SECRET": "s" * 32}).state_secrets) == 1
+
+
+def test_replicas_rotate_the_state_secret_without_breaking_a_confirmation_in_flight():
+    """Sealed by a replica that knows only the old secret, opened by one that seals with the new one."""
+    config = Config(api_key=None)
+    old = state_security(config, http({"HOSTUP_MCP_STATE_SECRET": OLD_SECRET}))
+    rotated = state_security(config, http({"HOSTUP_MCP_STATE_SECRET": f"{NEW_SECRET},{OLD_SECRET}"}))
+    new_only = state_security(config, http({"HOSTUP_MCP_STATE_SECRET": NEW_SECRET}))
+
+    sealed = old.codec.seal(b"question state")
+    assert rotated.codec.unseal(sealed) == b"question state"
+    assert new_only.codec.unseal(rotated.codec.seal(b"next")) == b"next"  # the first secret is the one that seals
+    with pytest.raises(Exception):  # noqa: B017, PT011 - the codec's own error type is not ours to name
+        new_only.codec.unseal(sealed)
 
 
 def test_a_token_of_exactly_16_characters_is_enough():
