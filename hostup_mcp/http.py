@@ -58,6 +58,11 @@ PRESENT_A_TOKEN = (
     "'Authorization: Bearer <token>'. Ask whoever runs it for one."
 )
 
+AMBIGUOUS_AUTHORIZATION = {
+    "error": "invalid_request",
+    "error_description": "More than one Authorization header: send exactly one.",
+}
+
 access_log = logging.getLogger("hostup_mcp.access")
 logger = logging.getLogger(__name__)
 
@@ -155,6 +160,10 @@ class Gate:
             # Before any key check: hosts probe OAuth discovery (/.well-known/oauth-*, /register) even with
             # a key configured, and anything but a definitive 404 there makes them start an OAuth sign-in.
             await respond(send, 404, self.not_here())
+            return
+        if sum(name.lower() == b"authorization" for name, _ in scope["headers"]) > 1:
+            # Which one would count? Whoever reads the first and whoever reads the last would disagree.
+            await respond(send, 400, AMBIGUOUS_AUTHORIZATION)
             return
         origin = headers.get("origin")
         if origin is not None and not self.settings.loopback and origin not in self.settings.allowed_origins:

@@ -1,7 +1,9 @@
-"""OAuth discovery probes get a definitive 404 in every key mode, before any key check.
+"""The gate in front of the MCP app, in process, in every key mode.
 
-Claude Code and mcp-remote probe these paths even with an Authorization header configured; a 401 there
-made them report "Dynamic Client Registration rejected" instead of our "send your HostUp key".
+OAuth discovery probes get a definitive 404 before any key check: Claude Code and mcp-remote probe these
+paths even with an Authorization header configured, and a 401 there made them report "Dynamic Client
+Registration rejected" instead of our "send your HostUp key". A request is judged by one Authorization
+header only.
 """
 
 from __future__ import annotations
@@ -85,3 +87,15 @@ async def test_mcp_without_a_key_keeps_its_401_with_our_explanation_in_body_and_
     assert challenge.startswith('Bearer realm="hostup-mcp"')
     assert "resource_metadata" not in challenge  # no OAuth to discover
     assert answer.json()["error_description"] in challenge
+
+
+@pytest.mark.parametrize("mode", ["per-user", "server key, shared"])
+async def test_two_authorization_headers_are_refused_as_ambiguous(mode: str):
+    """The gate read the last, the tools the first: a valid token could let a second header's key through."""
+    headers = [("authorization", f"Bearer {TOKEN}"), ("authorization", f"Bearer {API_KEY}")]
+    body = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}}
+    async with client_for(mode) as client:
+        answer = await client.post("/mcp", json=body, headers=headers)
+
+    assert answer.status_code == 400
+    assert answer.json()["error_description"] == "More than one Authorization header: send exactly one."
