@@ -143,13 +143,23 @@ def parse_base_url(raw: str) -> str:
 
 
 def redacted(parts: SplitResult) -> str:
-    """A URL fit for an error message, which lands in the client's log file: credentials, query and
-    fragment (where a pasted token would be) are replaced by ***."""
-    host = parts.netloc.rpartition("@")[2]
+    """A URL fit for an error message, which lands in the client's log file: only the scheme and the host
+    are shown. Credentials, path, query and fragment (where a pasted key would be, e.g. after the host) are
+    replaced by ***, and so is whatever follows a space."""
+    if not parts.scheme:  # no scheme: the host is the first segment of what urlsplit calls the path
+        host, slash, rest = parts.path.partition("/")
+        return first_word(host) + ("/***" if slash and rest else slash)
+    host = first_word(parts.netloc.rpartition("@")[2])
     userinfo = "***@" if "@" in parts.netloc else ""
+    path = "/***" if parts.path.strip("/") else parts.path
     query = "?***" if parts.query else ""
     fragment = "#***" if parts.fragment else ""
-    return f"{parts.scheme}://{userinfo}{host}{parts.path}{query}{fragment}" if parts.scheme else f"{host}{parts.path}"
+    return f"{parts.scheme}://{userinfo}{host}{path}{query}{fragment}"
+
+
+def first_word(text: str) -> str:
+    word, space, _ = text.strip().partition(" ")
+    return word + (" ***" if space else "")
 
 
 def is_loopback(host: str) -> bool:

@@ -103,6 +103,9 @@ def test_an_unknown_log_level_is_refused():
         "http://example.com/api?token=hunter2",
         "https://cloud.hostup.se/#hunter2",
         "http://hunter2@example.com",
+        "http://cloud.hostup.se/hunter2",  # a key pasted after the host
+        "ftp://cloud.hostup.se hunter2",
+        "cloud.hostup.se/hunter2",
     ],
 )
 def test_a_refused_base_url_is_echoed_without_its_secrets(raw: str):
@@ -139,12 +142,14 @@ def test_a_base_url_with_only_a_user_name_is_refused_too():
 @pytest.mark.parametrize(
     ("raw", "shown"),
     [
-        ("cloud.hostup.se/api", "'cloud.hostup.se/api'"),  # no scheme
-        ("ftp://cloud.hostup.se/x", "'ftp://cloud.hostup.se/x'"),
-        ("ftp://u:p@cloud.hostup.se/x?key=1#frag", "'ftp://***@cloud.hostup.se/x?***#***'"),
-        ("ftp://a@b@cloud.hostup.se/x", "'ftp://***@cloud.hostup.se/x'"),  # the last @ ends the user part
-        ("http://cloud.hostup.se/x", "'http://cloud.hostup.se/x'"),
-        ("http://cloud.hostup.se/x#f", "'http://cloud.hostup.se/x#***'"),
+        ("cloud.hostup.se/api", "'cloud.hostup.se/***'"),  # no scheme
+        ("cloud.hostup.se", "'cloud.hostup.se'"),
+        ("ftp://cloud.hostup.se/x", "'ftp://cloud.hostup.se/***'"),
+        ("ftp://cloud.hostup.se/", "'ftp://cloud.hostup.se/'"),
+        ("ftp://u:p@cloud.hostup.se/x?key=1#frag", "'ftp://***@cloud.hostup.se/***?***#***'"),
+        ("ftp://a@b@cloud.hostup.se/x", "'ftp://***@cloud.hostup.se/***'"),  # the last @ ends the user part
+        ("http://cloud.hostup.se/x", "'http://cloud.hostup.se/***'"),
+        ("http://cloud.hostup.se#f", "'http://cloud.hostup.se#***'"),
     ],
 )
 def test_a_refused_base_url_is_shown_exactly_but_for_its_secrets(raw: str, shown: str):
