@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from mcp import Client
 from pydantic import SecretStr
@@ -133,3 +134,22 @@ async def test_primary_ip_is_sent_exactly_as_given(client: Client, fake: FakeHos
     await client.call_tool("list_vps", {"primary_ip": "2001:DB8::0010"})
 
     assert fake.requests[-1].url.params["primaryIp"] == "2001:DB8::0010"
+
+
+async def test_a_cursor_of_any_length_hostup_gives_goes_back_exactly():
+    """HostUp's cursors are opaque and of HostUp's length; a 1,024-character bound once refused a longer one."""
+    cursor = "eyJ" + "x" * 5000
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.params.get("cursor"))
+        following = None if seen[-1] else cursor
+        return httpx.Response(200, json={"data": [{"id": "vps_a"}], "nextCursor": following})
+
+    config = Config(api_key=SecretStr("hu_key"), timeout_seconds=2)
+    async with Client(build_server(config, transport=httpx.MockTransport(handler), retry=FAST_RETRY)) as client:
+        first = await client.call_tool("list_vps", {})
+        second = await client.call_tool("list_vps", {"cursor": first.structured_content["nextCursor"]})
+
+    assert second.is_error is False
+    assert seen == [None, cursor]

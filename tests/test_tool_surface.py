@@ -56,7 +56,6 @@ async def test_tools_list_is_exactly_as_reviewed():
                         "cursor": {
                             "anyOf": [
                                 {
-                                    "maxLength": 1024,
                                     "type": "string",
                                     "description": "nextCursor from the previous list_vps result.",
                                 },

@@ -67,7 +67,9 @@ def register_read_tools(tools: ToolRegistry, config: Config) -> None:
         ] = None,
         limit: Annotated[int | None, Field(ge=1, le=100, description="Page size, 1-100.")] = None,
         cursor: Annotated[
-            str | None, Field(max_length=1024, description="nextCursor from the previous list_vps result.")
+            # No length bound: the cursor is HostUp's, of HostUp's length, and must go back exactly as it came.
+            str | None,
+            Field(description="nextCursor from the previous list_vps result."),
         ] = None,
     ) -> Annotated[CallToolResult, VpsPageOutput]:
         try:
