@@ -35,7 +35,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import SecretStr
 
 from hostup_mcp.config import ENV_API_KEY, HTTP_TOKENS, Config, HttpSettings, parse_bearer
-from hostup_mcp.server import build_server
+from hostup_mcp.server import QUESTION_SECONDS, build_server
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -114,8 +114,8 @@ def state_security(config: Config, settings: HttpSettings) -> RequestStateSecuri
     """
     keys: list[str | bytes] = [secret.get_secret_value() for secret in settings.state_secrets] or [os.urandom(32)]
     if config.key_source == "request":
-        return RequestStateSecurity(keys=keys, bind_principal=key_principal)
-    return RequestStateSecurity(keys=keys)
+        return RequestStateSecurity(keys=keys, ttl=QUESTION_SECONDS, bind_principal=key_principal)
+    return RequestStateSecurity(keys=keys, ttl=QUESTION_SECONDS)
 
 
 def key_principal(ctx: Any) -> str | None:

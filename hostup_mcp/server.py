@@ -19,6 +19,10 @@ from hostup_mcp.tools.results import DEMO_NOTICE
 from hostup_mcp.tools.view import apps_extension, only_for_view_hosts
 from hostup_mcp.tools.write import register_write_tools
 
+# How long a question's sealed state (the delete form, 2026-07-28 era) stays good: time for a person to
+# answer a yes-or-no form, and no longer, since a recorded yes could be sent again until then.
+QUESTION_SECONDS = 120.0
+
 INSTRUCTIONS = (
     "Reads the ISO media of the user's HostUp VPS. Get VPS ids (vps_…) from list_vps, never guess them. "
     "Errors carry HostUp's problem details and a next step to relay."
@@ -55,7 +59,7 @@ def build_server(
         lifespan=lifespan,
         log_level=config.log_level,  # type: ignore[arg-type]  # validated against the same names
         tools=tools.tools,
-        request_state_security=state_security,
+        request_state_security=state_security or RequestStateSecurity.ephemeral(ttl=QUESTION_SECONDS),
         extensions=[apps_extension()] if config.ui else [],
         middleware=[only_for_view_hosts] if config.ui else [],
     )

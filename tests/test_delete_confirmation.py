@@ -18,8 +18,9 @@ from mcp import Client
 from mcp.types import ElicitResult
 from pydantic import SecretStr
 
-from hostup_mcp.config import Config
-from hostup_mcp.server import build_server
+from hostup_mcp.config import Config, HttpSettings
+from hostup_mcp.http import state_security
+from hostup_mcp.server import QUESTION_SECONDS, build_server
 from hostup_mcp.tools.tickets import ChatConfirmations
 from tests.conftest import FAST_RETRY
 from tests.fake_hostup import API_KEY, EXAMPLE_ISO_ID, EXAMPLE_VPS_ID, FakeHostUp
@@ -175,6 +176,24 @@ def test_a_chat_confirmation_names_one_key_vps_and_iso_and_expires():
     assert chats.accepts(ticket, "key-a", "vps_1", "iso_1")
     now[0] += 1
     assert not chats.accepts(ticket, "key-a", "vps_1", "iso_1")
+
+
+async def test_one_chat_confirmation_deletes_once(silent, fake: FakeHostUp):
+    client, host = silent
+    ticket = (await client.call_tool("delete_vps_iso", DELETE)).structured_content["chatConfirmation"]
+    fake.sandbox.iso_media["vps_again1"] = copy.deepcopy(fake.sandbox.iso_media[EXAMPLE_VPS_ID])
+    first = await client.call_tool("delete_vps_iso", DELETE | {"confirm": True, "chat_confirmation": ticket})
+    fake.sandbox.iso_media[EXAMPLE_VPS_ID] = copy.deepcopy(fake.sandbox.iso_media["vps_again1"])  # it is back
+    replayed = await client.call_tool("delete_vps_iso", DELETE | {"confirm": True, "chat_confirmation": ticket})
+
+    assert first.structured_content["deleted"] is True
+    assert replayed.structured_content["deleted"] is False  # the form was shown again, and got no answer
+    assert host.asked == 2
+    assert deletes(fake) == 1
+
+
+def test_a_sealed_question_stays_good_for_two_minutes_not_ten():
+    assert state_security(Config(api_key=None), HttpSettings()).ttl == QUESTION_SECONDS == 120
 
 
 def test_the_bound_is_a_setting_well_under_the_hosts_60_seconds():

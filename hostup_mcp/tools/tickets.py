@@ -3,7 +3,8 @@
 A ticket is issued only when a form was shown and nobody answered it in time, and it names one ISO of
 one VPS for one HostUp key, for a few minutes. So a model cannot skip a form that works (it has no
 ticket), cannot carry a yes over to another ISO or another user, and a client whose forms never reach
-a person is not stuck. Tickets are HMACs under a per-process secret: nothing is stored.
+a person is not stuck, and each ticket deletes once. Tickets are HMACs under a per-process secret; only
+redeemed ones are remembered, until they expire.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class ChatConfirmations:
         self.lifetime_seconds = lifetime_seconds
         self._secret = secret or os.urandom(32)
         self._clock = clock
+        self._redeemed: dict[str, int] = {}
 
     def issue(self, key_fingerprint: str, vps_id: str, volid: str) -> str:
         expires = int(self._clock() + self.lifetime_seconds)
@@ -39,6 +41,15 @@ class ChatConfirmations:
         expires = int(match[1])
         expected = self._mac(expires, key_fingerprint, vps_id, volid)
         return hmac.compare_digest(match[2], expected) and self._clock() < expires
+
+    def redeem(self, ticket: str, key_fingerprint: str, vps_id: str, volid: str) -> bool:
+        """`accepts`, once: one yes deletes once. Redeemed tickets are remembered until they expire."""
+        now = self._clock()
+        self._redeemed = {used: expires for used, expires in self._redeemed.items() if expires > now}
+        if ticket in self._redeemed or not self.accepts(ticket, key_fingerprint, vps_id, volid):
+            return False
+        self._redeemed[ticket] = int(ticket.split("_")[1])
+        return True
 
     def _mac(self, expires: int, key_fingerprint: str, vps_id: str, volid: str) -> str:
         message = "\x00".join((str(expires), key_fingerprint, vps_id, volid)).encode()

@@ -221,7 +221,7 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
         if not can_ask(ctx):
             return NotAsked()
         client = hostup_client(ctx, config)
-        if confirm and chat_confirmation and chats.accepts(chat_confirmation, client.key_fingerprint(), vps_id, volid):
+        if confirm and chat_confirmation and chats.redeem(chat_confirmation, client.key_fingerprint(), vps_id, volid):
             return ConfirmedInChat()
         try:
             state = await read_state(client, vps_id)
