@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE, what a shell reports for a command whose reader went away
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -90,9 +93,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from hostup_mcp import commands
 
     sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]  # a legacy Windows console
-    if args.command == "check":
-        return anyio.run(commands.check, config, sys.stdout)
-    return anyio.run(commands.show_iso_media, config, args.vps_id, args.json, sys.stdout)
+    try:
+        if args.command == "check":
+            return anyio.run(commands.check, config, sys.stdout)
+        return anyio.run(commands.show_iso_media, config, args.vps_id, args.json, sys.stdout, sys.stderr)
+    except BrokenPipeError:
+        # The reader went away (`hostup-mcp check | head -1`): nothing left to say, and no traceback. Point
+        # stdout at nothing so the interpreter's last flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE_EXIT
 
 
 def configure_logging(config: Config) -> None:

@@ -11,11 +11,14 @@ from hostup_mcp.hostup.client import HostUpClient
 from hostup_mcp.hostup.failures import Failure, HostUpError
 from hostup_mcp.hostup.problems import API_KEYS_PAGE
 from hostup_mcp.hostup.retry import RetryPolicy
+from hostup_mcp.tools.results import PROBLEM_META_KEY
 from hostup_mcp.tools.text import clean
 
 
-async def show_iso_media(config: Config, vps_id: str, as_json: bool, out: TextIO) -> int:
-    """One list_vps_iso_media call through the real server, printed as the model would read it."""
+async def show_iso_media(config: Config, vps_id: str, as_json: bool, out: TextIO, err: TextIO) -> int:
+    """One list_vps_iso_media call through the real server, printed as the model would read it. With
+    `as_json`, stdout gets JSON either way: the structured content, or on an error the problem document
+    (and stderr the explanation)."""
     # Imported here so that `check` does not pay the MCP SDK's second of import time.
     from mcp import Client
 
@@ -23,10 +26,15 @@ async def show_iso_media(config: Config, vps_id: str, as_json: bool, out: TextIO
 
     async with Client(build_server(config)) as client:
         result = await client.call_tool("list_vps_iso_media", {"vps_id": vps_id})
-    if as_json:
-        print(json.dumps(result.structured_content, indent=2, ensure_ascii=False), file=out)
+    text = result.content[0].text  # type: ignore[union-attr]  # the tool returns one text block
+    if not as_json:
+        print(text, file=out)
+    elif result.is_error:
+        problem = (result.meta or {}).get(PROBLEM_META_KEY)
+        print(json.dumps(problem, indent=2, ensure_ascii=False), file=out)
+        print(text, file=err)
     else:
-        print(result.content[0].text, file=out)  # type: ignore[union-attr]  # the tool returns one text block
+        print(json.dumps(result.structured_content, indent=2, ensure_ascii=False), file=out)
     return 1 if result.is_error else 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ import pytest
 from hostup_mcp import __version__, cli
 from tests.fake_hostup import API_KEY, DOCUMENTED_200, EXAMPLE_VPS_ID, NO_SCOPE_KEY, FakeHostUp, problem, serve_http
 from tests.scripted_server import closed_port
-from tests.stdio_session import run_once
+from tests.stdio_session import console_script, run_once
 
 
 @dataclass
@@ -155,6 +156,29 @@ def test_iso_exits_1_with_the_explanation_on_an_error(base_url: str, run):
     assert result.returncode == 1
     assert "HostUp error 404 not_found" in result.stdout
     assert "Next step:" in result.stdout
+
+
+def test_iso_json_prints_the_problem_document_on_an_error_and_the_explanation_on_stderr(run):
+    result = run({}, "iso", "vps_demoforbidden", "--json", "--demo")
+
+    assert result.returncode == 1
+    problem = json.loads(result.stdout)
+    assert (problem["status"], problem["code"]) == (403, "forbidden")
+    assert "Next step:" in result.stderr
+
+
+def test_a_reader_that_goes_away_gets_no_traceback():
+    """`hostup-mcp check | head -1`: the pipe closes before everything is written."""
+    reader, writer = os.pipe()
+    process = subprocess.Popen(
+        [console_script(), "check", "--demo"], stdout=writer, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+    )
+    os.close(writer)
+    os.close(reader)  # before the command has written its first line
+    _, stderr = process.communicate(timeout=30)
+
+    assert process.returncode == 141
+    assert b"Traceback" not in stderr and b"BrokenPipeError" not in stderr
 
 
 @pytest.mark.parametrize("argv", [["--demo", "iso", EXAMPLE_VPS_ID], ["iso", EXAMPLE_VPS_ID, "--demo"]])
