@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="stdio (default: what clients start) or http (Streamable HTTP at /mcp); = HOSTUP_MCP_TRANSPORT",
     )
     parser.add_argument("--host", help="HTTP: address to listen on (default 127.0.0.1); = HOSTUP_MCP_HOST")
-    parser.add_argument("--port", type=int, help="HTTP: port to listen on (default 8000, 0: any); = HOSTUP_MCP_PORT")
+    parser.add_argument("--port", help="HTTP: port to listen on (default 8000, 0: any); = HOSTUP_MCP_PORT")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     check = commands.add_parser("check", help="check the configuration, the key and the connection to HostUp")
     iso = commands.add_parser("iso", help="print one VPS's ISO media as the model sees it")
@@ -127,7 +127,11 @@ def serve_http(config: Config, args: argparse.Namespace) -> int:
         tls.start()
     from hostup_mcp import http
 
-    return http.serve(config, settings)
+    try:
+        return http.serve(config, settings)
+    except ConfigError as exc:  # the address cannot be listened on
+        print(f"hostup-mcp: configuration error: {exc}", file=sys.stderr)
+        return 2
 
 
 def serve(config: Config) -> int:

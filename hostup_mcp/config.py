@@ -231,11 +231,13 @@ class HttpSettings:
         return is_loopback(self.host.strip("[]"))
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], *, host: str | None = None, port: int | None = None) -> HttpSettings:
-        """`host` and `port` (command-line flags) win over HOSTUP_MCP_HOST and HOSTUP_MCP_PORT."""
+    def from_env(
+        cls, env: Mapping[str, str], *, host: str | None = None, port: str | int | None = None
+    ) -> HttpSettings:
+        """`host` and `port` (command-line flags, as typed) win over HOSTUP_MCP_HOST and HOSTUP_MCP_PORT."""
         return cls(
             host=host or env.get(HTTP_HOST, "").strip() or DEFAULT_HTTP_HOST,
-            port=port if port is not None else parse_port(env.get(HTTP_PORT, "")),
+            port=parse_port(str(port), "--port") if port is not None else parse_port(env.get(HTTP_PORT, "")),
             tokens=parse_tokens(env.get(HTTP_TOKENS, "")),
             allowed_origins=tuple(origin.strip() for origin in env.get(HTTP_ALLOWED_ORIGINS, "").split(",") if origin),
             state_secrets=parse_state_secrets(env.get(HTTP_STATE_SECRET, "")),
@@ -261,11 +263,11 @@ class HttpSettings:
             )
 
 
-def parse_port(raw: str) -> int:
+def parse_port(raw: str, name: str = HTTP_PORT) -> int:
     if raw.strip() == "":
         return DEFAULT_HTTP_PORT
-    if not raw.strip().isdigit() or not 0 <= int(raw) <= 65535:
-        raise ConfigError(f"{HTTP_PORT} must be a port number (0-65535), got {raw!r}")
+    if not raw.strip().isascii() or not raw.strip().isdigit() or not 0 <= int(raw) <= 65535:
+        raise ConfigError(f"{name} must be a port number (0-65535), got {raw!r}")
     return int(raw)
 
 

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import os
 import socket
+import sys
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -34,7 +36,7 @@ from mcp.server.request_state import RequestStateSecurity
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import SecretStr
 
-from hostup_mcp.config import ENV_API_KEY, HTTP_TOKENS, Config, HttpSettings, parse_bearer
+from hostup_mcp.config import ENV_API_KEY, HTTP_TOKENS, Config, ConfigError, HttpSettings, parse_bearer
 from hostup_mcp.server import QUESTION_SECONDS, build_server
 
 Scope = MutableMapping[str, Any]
@@ -96,12 +98,18 @@ def host_checks(settings: HttpSettings) -> TransportSecuritySettings:
     Elsewhere the public name is the balancer's business; Origin is checked by Gate."""
     if not settings.loopback:
         return TransportSecuritySettings(enable_dns_rebinding_protection=False)
-    local = ["127.0.0.1", "localhost", "[::1]"]
+    # The bound address itself too: on 127.0.0.2 every request's Host is 127.0.0.2, which is as local.
+    local = list(dict.fromkeys(["127.0.0.1", "localhost", "[::1]", bracketed(settings.host)]))
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=[f"{name}:*" for name in local] + local,
         allowed_origins=[f"http://{name}:*" for name in local] + list(settings.allowed_origins),
     )
+
+
+def bracketed(host: str) -> str:
+    address = host.strip("[]")
+    return f"[{address}]" if ":" in address else address
 
 
 def state_security(config: Config, settings: HttpSettings) -> RequestStateSecurity:
@@ -283,7 +291,11 @@ def serve(config: Config, settings: HttpSettings) -> int:
     """Run until SIGTERM or Ctrl-C; calls in flight finish first."""
     settings.check(config)
     access_log.setLevel(logging.INFO)  # one line per request, whatever HOSTUP_LOG_LEVEL says
-    listener = bind(settings.host, settings.port)
+    try:
+        listener = bind(settings.host, settings.port)
+    except (OSError, OverflowError) as exc:  # in use, not this machine's address, unresolvable
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(f"cannot listen on {settings.host} port {settings.port}: {reason}") from None
     host, port = listener.getsockname()[:2]
     where = f"[{host}]" if ":" in host else host
     writes = "writes on" if config.enable_writes else "writes off"
@@ -309,10 +321,24 @@ def serve(config: Config, settings: HttpSettings) -> int:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """The listening socket, bound before uvicorn starts, so port 0 works and the real port is known."""
-    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    """The listening socket, bound before uvicorn starts, so port 0 works and the real port is known.
+
+    On Windows SO_REUSEADDR would let another process bind the same port and receive users' keys, so the
+    bind is exclusive there. `::` listens on IPv6 and IPv4 alike on every system (Windows defaults to
+    IPv6 only)."""
+    address = host.strip("[]")
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((host.strip("[]"), port))
-    listener.listen(128)
+    try:
+        if sys.platform == "win32":
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)  # type: ignore[attr-defined]
+        else:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # restart at once after a stop
+        if family == socket.AF_INET6 and ipaddress.ip_address(address) == ipaddress.IPv6Address("::"):
+            listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        listener.bind((address, port))
+        listener.listen(128)
+    except BaseException:
+        listener.close()
+        raise
     return listener

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -225,3 +226,34 @@ def test_the_installed_script_runs_a_command():
 
 def test_version(run):
     assert run({}, "--version").stdout == f"hostup-mcp {__version__}\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--port", "99999"], "--port must be a port number (0-65535), got '99999'"),
+        (["--port", "-1"], "--port must be a port number (0-65535), got '-1'"),
+        (["--port", "http"], "--port must be a port number (0-65535), got 'http'"),
+        (["--host", "192.0.2.1", "--port", "0"], "cannot listen on 192.0.2.1 port 0: "),  # not this machine's
+    ],
+)
+def test_an_address_that_cannot_be_listened_on_is_one_line_and_exit_2(run, argv: list[str], says: str):
+    result = run({}, "--transport", "http", "--demo", *argv)
+
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"hostup-mcp: configuration error: {says}")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_a_port_in_use_is_one_line_and_exit_2(run):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = run({}, "--transport", "http", "--demo", "--port", str(port))
+
+    assert result.returncode == 2
+    assert (
+        result.stderr
+        == f"hostup-mcp: configuration error: cannot listen on 127.0.0.1 port {port}: Address already in use\n"
+    )

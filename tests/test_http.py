@@ -220,6 +220,16 @@ def test_off_loopback_a_browser_origin_needs_to_be_allowed(hostup: str):
 # --- limits, health, log, shutdown ---------------------------------------------------------------
 
 
+@pytest.mark.parametrize(("host", "reached_at"), [("127.0.0.2", "127.0.0.2"), ("::", "127.0.0.1"), ("::", "[::1]")])
+def test_every_loopback_bind_answers_its_own_address(host: str, reached_at: str):
+    """127.0.0.2 once answered every request 421 (its Host was not on the list); `::` takes IPv4 too."""
+    with http_server({}, "--demo", "--host", host) as server:
+        port = server.url.rsplit(":", 1)[1].removesuffix("/mcp")
+        answer = post(f"http://{reached_at}:{port}/mcp", INITIALIZE)
+
+    assert answer.status_code == 200, answer.text
+
+
 def test_health_needs_no_key_and_calls_no_hostup():
     fake = FakeHostUp()
     with serve_http(fake) as url, http_server({"HOSTUP_BASE_URL": url}) as server:
