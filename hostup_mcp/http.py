@@ -37,6 +37,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import SecretStr
 
 from hostup_mcp.config import ENV_API_KEY, HTTP_TOKENS, Config, ConfigError, HttpSettings, parse_bearer
+from hostup_mcp.connections import HeaderDeadlineProtocol
 from hostup_mcp.server import QUESTION_SECONDS, build_server
 
 Scope = MutableMapping[str, Any]
@@ -49,6 +50,8 @@ MCP_PATH = "/mcp"
 HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 64 * 1024  # the largest call (download_vps_iso) is ~3 KiB; the SDK's default is 4 MiB
 SHUTDOWN_GRACE_SECONDS = 5.0  # beyond HOSTUP_TIMEOUT, for the answer to travel back
+IDLE_SECONDS = 5  # a kept-alive connection with no request in it is closed after this
+MAX_CONNECTIONS = 512
 
 SEND_YOUR_KEY = (
     "Send your own HostUp API key as 'Authorization: Bearer <key>'. Create one with the read:vm scope (write:vm and "
@@ -60,6 +63,11 @@ PRESENT_A_TOKEN = (
     "'Authorization: Bearer <token>'. Ask whoever runs it for one."
 )
 
+POST_ONLY = {
+    "error": "method_not_allowed",
+    "error_description": "This stateless server takes MCP requests as POST only: it offers no event stream (GET) "
+    "and keeps no session (DELETE).",
+}
 AMBIGUOUS_AUTHORIZATION = {
     "error": "invalid_request",
     "error_description": "More than one Authorization header: send exactly one.",
@@ -168,6 +176,11 @@ class Gate:
             # Before any key check: hosts probe OAuth discovery (/.well-known/oauth-*, /register) even with
             # a key configured, and anything but a definitive 404 there makes them start an OAuth sign-in.
             await respond(send, 404, self.not_here())
+            return
+        if scope["method"] != "POST":
+            # Stateless JSON: no stream to open with GET and no session to end with DELETE. The spec's answer
+            # is 405; the SDK would hold a GET open as an event stream that never sends a byte.
+            await respond(send, 405, POST_ONLY, {"allow": "POST"})
             return
         if sum(name.lower() == b"authorization" for name, _ in scope["headers"]) > 1:
             # Which one would count? Whoever reads the first and whoever reads the last would disagree.
@@ -313,6 +326,11 @@ def serve(config: Config, settings: HttpSettings) -> int:
             log_level=config.log_level.lower(),
             access_log=False,  # ours is one line per request on stderr, without header values
             timeout_graceful_shutdown=int(config.timeout_seconds + SHUTDOWN_GRACE_SECONDS),
+            timeout_keep_alive=IDLE_SECONDS,
+            http=HeaderDeadlineProtocol,
+            # Past this many connections (and requests in them) at once, uvicorn answers 503 at once instead
+            # of letting idle or slow clients hold the process.
+            limit_concurrency=MAX_CONNECTIONS,
             lifespan="on",
         )
     )

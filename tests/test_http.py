@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
+import time
 from collections.abc import Iterator
 
 import anyio
@@ -364,3 +366,43 @@ async def test_writes_over_http_and_the_delete_confirmation(hostup: str, mode: s
 
     assert hostup_document(unmounted) == {"device": "ide2"}
     assert preview.structured_content["deleted"] is False  # no elicitation: the preview
+
+
+def test_an_idle_connection_is_closed_and_many_idle_ones_do_not_stop_a_call():
+    """Nothing bounded idle connections: a client could hold hundreds open and a GET stream forever."""
+    with http_server({}, "--demo") as server:
+        host, port = server.base.removeprefix("http://").split(":")
+        idle = [socket.create_connection((host, int(port)), timeout=10) for _ in range(200)]
+        try:
+            answer = post(server.url, INITIALIZE)
+            idle[0].settimeout(15)
+            started = time.monotonic()
+            closed = idle[0].recv(1) == b""  # the server hangs up on a connection that never sends a request
+            waited = time.monotonic() - started
+        finally:
+            for connection in idle:
+                connection.close()
+
+    assert answer.status_code == 200
+    assert closed and waited < 12
+
+
+def test_a_client_that_sends_its_headers_a_line_at_a_time_is_dropped():
+    with http_server({}, "--demo") as server:
+        host, port = server.base.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=20) as slow:
+            started = time.monotonic()
+            slow.sendall(b"POST /mcp HTTP/1.1\r\n")
+            dropped = False
+            while time.monotonic() - started < 20 and not dropped:
+                try:
+                    slow.sendall(b"x-slow: 1\r\n")
+                    slow.settimeout(1)
+                    dropped = slow.recv(1) == b""
+                except TimeoutError:
+                    continue
+                except OSError:  # reset by the server
+                    dropped = True
+            waited = time.monotonic() - started
+
+    assert dropped and waited < 15

@@ -8,6 +8,7 @@ header only.
 
 from __future__ import annotations
 
+import anyio
 import httpx
 import pytest
 from pydantic import SecretStr
@@ -99,3 +100,15 @@ async def test_two_authorization_headers_are_refused_as_ambiguous(mode: str):
 
     assert answer.status_code == 400
     assert answer.json()["error_description"] == "More than one Authorization header: send exactly one."
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("method", ["GET", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"])
+async def test_mcp_answers_anything_but_post_with_405_at_once(mode: str, method: str):
+    """A GET once opened an event stream that never sent a byte and never ended."""
+    async with client_for(mode) as client:
+        with anyio.fail_after(5):
+            answer = await client.request(method, "/mcp", headers={"accept": "text/event-stream"})
+
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "POST"
