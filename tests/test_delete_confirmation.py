@@ -15,7 +15,7 @@ from typing import Any
 import anyio
 import pytest
 from mcp import Client
-from mcp.types import ElicitResult
+from mcp.types import ElicitResult, ErrorData
 from pydantic import SecretStr
 
 from hostup_mcp.config import Config, HttpSettings
@@ -199,3 +199,32 @@ def test_a_sealed_question_stays_good_for_two_minutes_not_ten():
 def test_the_bound_is_a_setting_well_under_the_hosts_60_seconds():
     assert Config.from_env({}).confirm_timeout_seconds == 30
     assert Config.from_env({"HOSTUP_CONFIRM_TIMEOUT": "5"}).confirm_timeout_seconds == 5
+
+
+async def test_a_client_whose_form_fails_is_asked_in_chat_not_answered_with_a_protocol_error(fake: FakeHostUp):
+    async def failing(context: Any, params: Any) -> ErrorData:
+        return ErrorData(code=-32603, message="this host shows no forms")
+
+    config = Config(api_key=SecretStr(API_KEY), timeout_seconds=2, enable_writes=True)
+    server = build_server(config, transport=fake.transport(), retry=FAST_RETRY)
+    async with Client(server, mode="legacy", elicitation_callback=failing) as client:
+        result = await client.call_tool("delete_vps_iso", DELETE)
+
+    assert result.is_error is False
+    assert (
+        "could not be shown: the client answered it with an error (this host shows no forms)" in result.content[0].text
+    )
+    assert result.structured_content["chatConfirmation"].startswith("chat_")
+    assert deletes(fake) == 0
+
+
+def test_a_tool_error_from_elsewhere_is_not_called_an_unusable_answer():
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    from hostup_mcp.tools.registry import UnusableAnswerError, about_the_answer
+
+    assert about_the_answer(UnusableAnswerError("x"))
+    assert about_the_answer(ToolError("Resolver 'ask_to_delete': received an invalid elicitation response"))
+    assert about_the_answer(ToolError("Error executing tool delete_vps_iso: Resolver 'x' received no content"))
+    assert not about_the_answer(ToolError("Unknown tool: delete_vps_iso"))
+    assert not about_the_answer(ToolError("Error executing tool delete_vps_iso: a Resolver was not involved"))

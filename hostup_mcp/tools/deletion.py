@@ -56,11 +56,18 @@ class Unanswered(BaseModel):
     seconds: float
 
 
+class FormFailed(BaseModel):
+    """The resolver's answer when the client answered the form request with an error instead of a form."""
+
+    reason: str
+
+
 # What asking can come to before the tool body runs; the SDK wraps it as the resolver's accepted value.
 Answer = (
     NotAsked
     | ConfirmedInChat
     | Unanswered
+    | FormFailed
     | AcceptedElicitation[ConfirmDeletion]
     | DeclinedElicitation
     | CancelledElicitation
@@ -144,6 +151,8 @@ def no_answer(answer: ElicitationResult[Any]) -> str | None:
     answer = received(answer)
     if answer.action == "accept" and isinstance(answer.data, Unanswered):
         return f"got no answer within {number(answer.data.seconds)} s (this client may not show forms)"
+    if answer.action == "accept" and isinstance(answer.data, FormFailed):
+        return f"could not be shown: the client answered it with an error ({answer.data.reason})"
     if answer.action == "cancel":
         return "was dismissed without an answer (some clients dismiss forms they cannot show)"
     return None

@@ -4,6 +4,7 @@ failure before a tool body runs (bad arguments, an unanswerable question to the 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -19,10 +20,26 @@ from hostup_mcp.hostup.problems import Problem, synthesized
 from hostup_mcp.tools.advice import Call
 from hostup_mcp.tools.arguments import explain, portable
 from hostup_mcp.tools.results import refusal_result
+from hostup_mcp.tools.text import clean
 
 logger = logging.getLogger(__name__)
 
 FunctionT = TypeVar("FunctionT", bound=Callable[..., Any])
+
+
+class UnusableAnswerError(ToolError):
+    """A confirmation answer that does not fit its form (raised by a resolver that asked itself)."""
+
+
+def about_the_answer(error: ToolError) -> bool:
+    """Whether a ToolError is about a confirmation answer: ours, or the SDK's resolver (whose messages read
+    "[Error executing tool …: ]Resolver '…': …"). Any other is the SDK refusing the call for its own reasons."""
+    ours = isinstance(error, UnusableAnswerError) or isinstance(
+        error.__cause__, UnusableAnswerError
+    )  # the SDK re-raises
+    return ours or re.search(r"(?:^|: )Resolver '", str(error)) is not None
+
+
 NO_SCOPES = Call(scopes=())
 
 
@@ -79,10 +96,13 @@ class GuardedTool(Tool):
                 return await super().run(arguments, context, convert_result)
         except UnexpectedToolError:
             raise
-        except ToolError:
-            # Our tool bodies return their errors; a ToolError can only come from the SDK asking the user.
-            logger.info("tool %s: the answer to its question could not be used", self.name)
-            return refusal_result(config, unusable_answer(), NO_SCOPES)
+        except ToolError as error:
+            # Our tool bodies return their errors: a ToolError comes from the SDK, before the body ran.
+            if about_the_answer(error):
+                logger.info("tool %s: the answer to its question could not be used", self.name)
+                return refusal_result(config, unusable_answer(), NO_SCOPES)
+            logger.warning("tool %s refused by the MCP SDK: %s", self.name, error)
+            return refusal_result(config, not_run(str(error)), NO_SCOPES)
 
 
 def busy(in_flight: int) -> Problem:
@@ -90,6 +110,14 @@ def busy(in_flight: int) -> Problem:
         "busy",
         "The server is busy",
         f"This server is already handling {in_flight} tool calls, its limit; nothing was sent to HostUp.",
+    )
+
+
+def not_run(reason: str) -> Problem:
+    return synthesized(
+        "tool_not_run",
+        "The tool did not run",
+        f"The MCP server refused the call before the tool ran ({clean(reason, 300)}). Nothing was sent to HostUp.",
     )
 
 

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 import anyio
 from mcp.server.elicitation import ElicitationResult
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.resolve import Elicit, Resolve
+from mcp.shared.exceptions import MCPError
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import Field
 
@@ -36,6 +36,7 @@ from hostup_mcp.tools.deletion import (
     ConfirmDeletion,
     ConfirmedInChat,
     DeleteOutput,
+    FormFailed,
     NotAsked,
     Unanswered,
     asks_in_result,
@@ -49,7 +50,7 @@ from hostup_mcp.tools.deletion import (
     unanswered_guidance,
 )
 from hostup_mcp.tools.guidance import Guidance, MountOutput, OperationOutput, UnmountOutput
-from hostup_mcp.tools.registry import ToolRegistry
+from hostup_mcp.tools.registry import ToolRegistry, UnusableAnswerError
 from hostup_mcp.tools.render import operation_guidance
 from hostup_mcp.tools.results import failure_result, outcome, refusal_result
 from hostup_mcp.tools.text import clean, extras, verbatim
@@ -237,7 +238,9 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
             try:
                 return await ctx.elicit(question, ConfirmDeletion)
             except ValueError:  # accepted without content, or content that is not the form's
-                raise ToolError("the confirmation answer did not fit the form") from None
+                raise UnusableAnswerError("the confirmation answer did not fit the form") from None
+            except MCPError as error:  # the client answered the form request with an error: it showed no form
+                return FormFailed(reason=clean(error.error.message, 200))
         return Unanswered(seconds=config.confirm_timeout_seconds)
 
     @tools.tool(name="delete_vps_iso", title="Delete VPS ISO media", description=DELETE_VPS_ISO, annotations=DELETE)
