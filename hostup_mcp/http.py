@@ -142,12 +142,24 @@ def key_principal(ctx: Any) -> str | None:
 
 class Gate:
     """In front of the MCP app: health, who may call, Origin off loopback, and one access-log line per
-    request (method, tool, status, duration; never a header value, so never a key or token)."""
+    request: client address, who (a keyed fingerprint of the credential, never the credential), method,
+    path, JSON-RPC method and tool, status, duration."""
 
     def __init__(self, app: ASGIApp, config: Config, settings: HttpSettings) -> None:
         self.app = app
         self.config = config
         self.settings = settings
+        # Replicas that share the state secret log the same user with the same fingerprint.
+        secrets = settings.state_secrets
+        self.fingerprint_key = secrets[0].get_secret_value().encode() if secrets else os.urandom(32)
+
+    def who(self, scope: Scope) -> str:
+        """`u:` and 8 hex digits of an HMAC of the Bearer credential, to trace one user's requests on a shared
+        server without being able to recover (or even test a guess of) the key; `-` without one."""
+        values = [value for name, value in scope["headers"] if name.lower() == b"authorization"]
+        if not values:
+            return "-"
+        return "u:" + hmac.new(self.fingerprint_key, b"\x00".join(values), hashlib.sha256).hexdigest()[:8]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # lifespan: the SDK's session manager starts and stops here
@@ -158,8 +170,11 @@ class Gate:
         try:
             await self.dispatch(scope, seen.receiving(receive), seen.sending(send))
         finally:
+            client = scope.get("client")
             access_log.info(
-                "%s %s %s %s %.0f ms",
+                "%s %s %s %s %s %s %.0f ms",
+                loggable(str(client[0]), 64) if client else "-",
+                self.who(scope),
                 loggable(scope["method"], 16),
                 loggable(scope["path"], 200),
                 seen.what(),
@@ -325,6 +340,7 @@ def serve(config: Config, settings: HttpSettings) -> int:
             build_app(config, settings),
             log_level=config.log_level.lower(),
             access_log=False,  # ours is one line per request on stderr, without header values
+            log_config=None,  # uvicorn's own messages go through our handler, in our one format
             timeout_graceful_shutdown=int(config.timeout_seconds + SHUTDOWN_GRACE_SECONDS),
             timeout_keep_alive=IDLE_SECONDS,
             http=HeaderDeadlineProtocol,

@@ -7,6 +7,7 @@ HTTP are in test_other_clients.py; two replicas in test_replicas.py.)
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
 import time
@@ -279,11 +280,15 @@ def test_one_access_log_line_per_request_without_keys(hostup: str):
     # Read once the server has stopped: a request's line is written just after its answer is sent.
     lines = [line for line in server.stderr().splitlines() if "hostup_mcp.access" in line]
 
-    assert [line.split("hostup_mcp.access: ")[1].rsplit(" ", 2)[0] for line in lines[-3:]] == [
+    fields = [line.split("hostup_mcp.access: ")[1].rsplit(" ", 2)[0].split(" ", 2) for line in lines[-3:]]
+    assert [rest for _, _, rest in fields] == [
         "POST /mcp initialize 200",
         "POST /mcp tools/call list_vps_iso_media 200",
         "POST /mcp - 401",  # refused before its body was read
     ]
+    assert {client for client, _, _ in fields} == {"127.0.0.1"}
+    users = [user for _, user, _ in fields]
+    assert users[0] == users[1] != "-" and re.fullmatch(r"u:[0-9a-f]{8}", users[0]) and users[2] == "-"
     assert all(line.endswith(" ms") for line in lines)
     assert API_KEY not in server.stderr()
 
@@ -406,3 +411,14 @@ def test_a_client_that_sends_its_headers_a_line_at_a_time_is_dropped():
             waited = time.monotonic() - started
 
     assert dropped and waited < 15
+
+
+def test_every_line_the_server_logs_has_one_format():
+    """uvicorn once logged in its own format beside ours."""
+    with http_server({"HOSTUP_LOG_LEVEL": "INFO"}, "--demo") as server:
+        post(server.url, INITIALIZE)
+    lines = [line for line in server.stderr().splitlines() if line.strip()]
+
+    assert any(" uvicorn." in line for line in lines)  # uvicorn's own messages are there, in ours
+    ours = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ [\w.]+: ")
+    assert [line for line in lines if not ours.match(line)] == []
