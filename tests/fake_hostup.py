@@ -194,7 +194,7 @@ class PerKeyHostUp(FakeHostUp):
         if owner is None:
             return problem_response(401, request.url.path)
         self.used.append((owner, request.url.path))
-        await asyncio.sleep(0.01)  # long enough for concurrent calls to overlap
+        await asyncio.sleep(self.slow_seconds if "vps_slow" in request.url.path else 0.01)  # calls overlap
         body = copy.deepcopy(DOCUMENTED_200)
         body["available"][0]["displayName"] = f"ISO of {owner}"
         cookie = f"hostup_session={owner}; Path=/; HttpOnly; SameSite=Lax"

@@ -266,6 +266,30 @@ async def test_past_the_call_limit_a_call_is_answered_busy_not_queued():
     assert "try again in a few seconds" in busy.content[0].text
 
 
+async def test_one_key_cannot_take_every_slot_from_the_others():
+    """HOSTUP_MCP_MAX_CALLS=8: one key gets at most 2 at once; another key is still served."""
+    owners = {"hu_key_hog_000000000000": "hog", "hu_key_other_1111111111": "other"}
+    fake = PerKeyHostUp(owners)
+    fake.slow_seconds = 1.5
+    outcomes: list[str] = []
+    with serve_http(fake) as url, http_server({"HOSTUP_BASE_URL": url, "HOSTUP_MCP_MAX_CALLS": "8"}) as server:
+
+        async def hog_call() -> None:
+            async with http_client(server.url, **bearer("hu_key_hog_000000000000")) as hog:
+                result = await hog.call_tool("list_vps_iso_media", {"vps_id": "vps_slow"})
+                outcomes.append("busy" if result.is_error else "served")
+
+        async with anyio.create_task_group() as group:
+            for _ in range(6):
+                group.start_soon(hog_call)
+            await anyio.sleep(0.7)
+            async with http_client(server.url, **bearer("hu_key_other_1111111111")) as other:
+                served = await other.call_tool("list_vps_iso_media", ISO)
+
+    assert sorted(outcomes) == ["busy"] * 4 + ["served"] * 2
+    assert served.is_error is False
+
+
 def test_one_access_log_line_per_request_without_keys(hostup: str):
     call = {
         "jsonrpc": "2.0",

@@ -3,9 +3,12 @@ failure before a tool body runs (bad arguments, an unanswerable question to the 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -25,6 +28,7 @@ from hostup_mcp.tools.text import clean
 logger = logging.getLogger(__name__)
 
 FunctionT = TypeVar("FunctionT", bound=Callable[..., Any])
+CALLER_SHARE = 4  # one caller may hold at most 1/CALLER_SHARE of the slots
 
 
 class UnusableAnswerError(ToolError):
@@ -44,15 +48,45 @@ NO_SCOPES = Call(scopes=())
 
 
 class CallLimit:
-    """Tool calls in flight in this process; past the limit a call is answered "busy", not queued."""
+    """Tool calls in flight in this process; past the limit a call is answered "busy", not queued.
+
+    No caller (one Authorization credential) may hold more than a quarter of the slots, so one key (a
+    rate-limited one is the cheapest: its retries wait inside a slot) cannot make the server busy for
+    everyone else."""
 
     def __init__(self, limit: int | None) -> None:
         self.limit = limit
         self.in_flight = 0
+        self.by_caller: Counter[str] = Counter()
 
     @property
-    def full(self) -> bool:
-        return self.limit is not None and self.in_flight >= self.limit
+    def per_caller(self) -> int | None:
+        return None if self.limit is None else max(1, self.limit // CALLER_SHARE)
+
+    def refuses(self, caller: str) -> bool:
+        if self.limit is None:
+            return False
+        return self.in_flight >= self.limit or self.by_caller[caller] >= (self.per_caller or 0)
+
+    @contextmanager
+    def held(self, caller: str) -> Iterator[None]:
+        self.in_flight += 1
+        self.by_caller[caller] += 1
+        try:
+            yield
+        finally:
+            self.in_flight -= 1
+            self.by_caller[caller] -= 1
+            if not self.by_caller[caller]:
+                del self.by_caller[caller]
+
+
+def caller_of(context: Any) -> str:
+    """Who a call is for, as far as the slots go: a digest of its Authorization header ("" without one)."""
+    request = getattr(getattr(context, "request_context", None), "request", None)
+    headers = getattr(request, "headers", None)
+    credential = headers.get("authorization", "") if headers is not None else ""
+    return hashlib.sha256(credential.encode()).hexdigest() if credential else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,14 +109,12 @@ class GuardedTool(Tool):
     async def run(self, arguments: dict[str, Any], context: Any, convert_result: bool = False) -> Any:
         assert self.guard is not None
         calls = self.guard.calls
-        if calls.full:
+        caller = caller_of(context)
+        if calls.refuses(caller):
             logger.warning("tool %s refused: %d calls already in flight", self.name, calls.in_flight)
-            return refusal_result(self.guard.config, busy(calls.in_flight), NO_SCOPES)
-        calls.in_flight += 1
-        try:
+            return refusal_result(self.guard.config, busy(calls.in_flight, calls.by_caller[caller]), NO_SCOPES)
+        with calls.held(caller):
             return await self.run_guarded(self.guard.config, arguments, context, convert_result)
-        finally:
-            calls.in_flight -= 1
 
     async def run_guarded(self, config: Config, arguments: dict[str, Any], context: Any, convert_result: bool) -> Any:
         try:
@@ -105,11 +137,12 @@ class GuardedTool(Tool):
             return refusal_result(config, not_run(str(error)), NO_SCOPES)
 
 
-def busy(in_flight: int) -> Problem:
+def busy(in_flight: int, yours: int) -> Problem:
+    share = f", {yours} of them for this same key (its share)" if yours else ""
     return synthesized(
         "busy",
         "The server is busy",
-        f"This server is already handling {in_flight} tool calls, its limit; nothing was sent to HostUp.",
+        f"This server is already handling {in_flight} tool calls{share}; nothing was sent to HostUp.",
     )
 
 
