@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import socket
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable
 
@@ -326,3 +327,35 @@ async def test_a_cookie_hostup_sets_for_one_key_never_rides_on_another_keys_requ
         await shared.with_key(SecretStr("hu_alice")).get_vps_iso_media(EXAMPLE_VPS_ID)
 
     assert seen == [("Bearer hu_alice", None), ("Bearer hu_bob", None), ("Bearer hu_alice", None)]
+
+
+@pytest.mark.parametrize(
+    ("cause", "says"),
+    [
+        (
+            socket.gaierror(-2, "Name or service not known"),
+            "the name could not be resolved (Name or service not known)",
+        ),
+        (ConnectionRefusedError(111, "Connection refused"), "the connection was refused"),
+        (ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number"), "the TLS handshake failed"),
+        (OSError(101, "Network is unreachable"), "Network is unreachable"),
+    ],
+)
+async def test_a_connection_failure_says_which_and_why(cause: BaseException, says: str):
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connect failed", request=request) from cause
+
+    failure = await failure_of(refuse)
+
+    assert failure.problem.code == "connection_failed"
+    assert failure.problem.detail.startswith(says)
+    assert f" connecting to {DEFAULT_BASE_URL}: " in failure.problem.detail
+
+
+async def test_a_refused_connection_on_a_real_socket_is_said_so():
+    config = Config(api_key=SecretStr(API_KEY), base_url=f"http://127.0.0.1:{closed_port()}", timeout_seconds=2)
+    async with HostUpClient.connect(config, retry=NO_RETRY) as client:
+        with pytest.raises(HostUpError) as caught:
+            await client.get_vps_iso_media(EXAMPLE_VPS_ID)
+
+    assert caught.value.failure.problem.detail.startswith("the connection was refused connecting to")

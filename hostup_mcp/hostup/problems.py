@@ -7,6 +7,7 @@ import html
 import json
 import math
 import re
+import socket
 import ssl
 from typing import Any
 
@@ -247,9 +248,27 @@ def connection_failed(error: httpx.RequestError, base_url: str) -> Problem:
     return synthesized(
         "connection_failed",
         "Could not reach HostUp",
-        f"{type(error).__name__} connecting to {base_url}: the network or HostUp may be down, or HOSTUP_BASE_URL "
-        "may be wrong.",
+        f"{why_not_connected(error)} connecting to {base_url}: the network or HostUp may be down, or "
+        "HOSTUP_BASE_URL may be wrong.",
     )
+
+
+def why_not_connected(error: BaseException) -> str:
+    """The operating system's reason behind an httpx connection error, in words: a name that does not
+    resolve, a refused connection, a TLS handshake that failed, or whatever the OS said."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, socket.gaierror):
+            return f"the name could not be resolved ({seen.strerror or seen})"
+        if isinstance(seen, ConnectionRefusedError):
+            return "the connection was refused"
+        if isinstance(seen, ssl.SSLError):
+            return f"the TLS handshake failed ({getattr(seen, 'reason', None) or seen})"
+        if isinstance(seen, OSError) and seen.strerror:
+            return seen.strerror
+        seen = seen.__cause__ or seen.__context__
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def certificate_error(error: BaseException) -> BaseException | None:
