@@ -100,7 +100,7 @@ def test_check_reports_an_unreachable_base_url(check_lines):
     code, lines = check_lines({"HOSTUP_API_KEY": API_KEY, "HOSTUP_BASE_URL": f"http://127.0.0.1:{closed_port()}"})
 
     assert code == 1
-    assert lines[2].startswith("[FAIL] HostUp reachable connection_failed: ConnectError")
+    assert lines[2].startswith("[FAIL] HostUp reachable connection_failed: the connection was refused connecting to")
     assert lines[3].startswith("[skip] key accepted")
 
 
