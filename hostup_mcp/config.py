@@ -221,7 +221,6 @@ class HttpSettings:
     host: str = DEFAULT_HTTP_HOST
     port: int = DEFAULT_HTTP_PORT
     tokens: tuple[SecretStr, ...] = ()
-    allowed_origins: tuple[str, ...] = ()
     # The ring that seals question round trips: the first seals, every one opens (so replicas can rotate).
     state_secrets: tuple[SecretStr, ...] = ()
     max_concurrent_calls: int = DEFAULT_MAX_CALLS
@@ -235,11 +234,11 @@ class HttpSettings:
         cls, env: Mapping[str, str], *, host: str | None = None, port: str | int | None = None
     ) -> HttpSettings:
         """`host` and `port` (command-line flags, as typed) win over HOSTUP_MCP_HOST and HOSTUP_MCP_PORT."""
+        refuse_browser_origins(env.get(HTTP_ALLOWED_ORIGINS, ""))
         return cls(
             host=host or env.get(HTTP_HOST, "").strip() or DEFAULT_HTTP_HOST,
             port=parse_port(str(port), "--port") if port is not None else parse_port(env.get(HTTP_PORT, "")),
             tokens=parse_tokens(env.get(HTTP_TOKENS, "")),
-            allowed_origins=tuple(origin.strip() for origin in env.get(HTTP_ALLOWED_ORIGINS, "").split(",") if origin),
             state_secrets=parse_state_secrets(env.get(HTTP_STATE_SECRET, "")),
             max_concurrent_calls=parse_count(HTTP_MAX_CALLS, env.get(HTTP_MAX_CALLS, ""), DEFAULT_MAX_CALLS),
         )
@@ -277,6 +276,17 @@ def parse_count(name: str, raw: str, default: int) -> int:
     if not raw.strip().isdigit() or int(raw) < 1:
         raise ConfigError(f"{name} must be a whole number of at least 1, got {raw!r}")
     return int(raw)
+
+
+def refuse_browser_origins(raw: str) -> None:
+    """Browsers are not supported (no CORS is served), so a setting that seems to admit some is refused
+    rather than silently doing nothing."""
+    if raw.strip():
+        raise ConfigError(
+            f"{HTTP_ALLOWED_ORIGINS} is no longer supported: this server does not serve browser clients (it sends "
+            "no CORS headers), so no origin can be admitted. Remove it; MCP clients that are not browsers send no "
+            "Origin and are not affected."
+        )
 
 
 def parse_state_secrets(raw: str) -> tuple[SecretStr, ...]:

@@ -63,6 +63,11 @@ PRESENT_A_TOKEN = (
     "'Authorization: Bearer <token>'. Ask whoever runs it for one."
 )
 
+NO_BROWSERS = {
+    "error": "origin_not_allowed",
+    "error_description": "Requests from web pages (with an Origin header) are not served: this server sends no "
+    "CORS headers. Use an MCP client that is not a browser page.",
+}
 POST_ONLY = {
     "error": "method_not_allowed",
     "error_description": "This stateless server takes MCP requests as POST only: it offers no event stream (GET) "
@@ -111,7 +116,7 @@ def host_checks(settings: HttpSettings) -> TransportSecuritySettings:
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=[f"{name}:*" for name in local] + local,
-        allowed_origins=[f"http://{name}:*" for name in local] + list(settings.allowed_origins),
+        allowed_origins=[f"http://{name}:*" for name in local],
     )
 
 
@@ -202,8 +207,8 @@ class Gate:
             await respond(send, 400, AMBIGUOUS_AUTHORIZATION)
             return
         origin = headers.get("origin")
-        if origin is not None and not self.settings.loopback and origin not in self.settings.allowed_origins:
-            await respond(send, 403, {"error": "origin_not_allowed", "error_description": "Origin not allowed."})
+        if origin is not None and not self.settings.loopback:
+            await respond(send, 403, NO_BROWSERS)
             return
         refusal = self.refusal(headers.get("authorization"))
         if refusal is not None:

@@ -216,7 +216,7 @@ def http(env: dict[str, str], **flags: object) -> HttpSettings:
 def test_http_defaults():
     settings = http({})
 
-    assert (settings.host, settings.port, settings.tokens, settings.allowed_origins) == ("127.0.0.1", 8000, (), ())
+    assert (settings.host, settings.port, settings.tokens) == ("127.0.0.1", 8000, ())
     assert (settings.state_secrets, settings.max_concurrent_calls, settings.loopback) == ((), 32, True)
 
 
@@ -225,7 +225,6 @@ def test_http_settings_from_the_environment_and_flags_that_win():
         "HOSTUP_MCP_HOST": "0.0.0.0",
         "HOSTUP_MCP_PORT": "9000",
         "HOSTUP_MCP_TOKENS": " tok_aaaaaaaaaaaaaaaa , tok_bbbbbbbbbbbbbbbb,",
-        "HOSTUP_MCP_ALLOWED_ORIGINS": "https://a.example, https://b.example",
         "HOSTUP_MCP_STATE_SECRET": f"{NEW_SECRET}, {OLD_SECRET}",
         "HOSTUP_MCP_MAX_CALLS": "5",
     }
@@ -235,7 +234,6 @@ def test_http_settings_from_the_environment_and_flags_that_win():
 
     assert (settings.host, settings.port, settings.loopback) == ("0.0.0.0", 9000, False)
     assert [token.get_secret_value() for token in settings.tokens] == ["tok_aaaaaaaaaaaaaaaa", "tok_bbbbbbbbbbbbbbbb"]
-    assert settings.allowed_origins == ("https://a.example", "https://b.example")
     assert [secret.get_secret_value() for secret in settings.state_secrets] == [NEW_SECRET, OLD_SECRET]
     assert settings.max_concurrent_calls == 5
     assert (flagged.host, flagged.port, flagged.loopback) == ("::1", 0, True)
@@ -251,6 +249,7 @@ def test_http_settings_from_the_environment_and_flags_that_win():
         ({"HOSTUP_MCP_TOKENS": "short"}, "each token in HOSTUP_MCP_TOKENS must be at least 16 printable characters"),
         ({"HOSTUP_MCP_TOKENS": "a token with spaces in"}, "each token in HOSTUP_MCP_TOKENS must be at least 16"),
         ({"HOSTUP_MCP_STATE_SECRET": "short"}, "each secret in HOSTUP_MCP_STATE_SECRET must be at least 32"),
+        ({"HOSTUP_MCP_ALLOWED_ORIGINS": "https://a.example"}, "HOSTUP_MCP_ALLOWED_ORIGINS is no longer supported"),
         ({"HOSTUP_MCP_STATE_SECRET": f"{NEW_SECRET},short"}, "each secret in HOSTUP_MCP_STATE_SECRET must be"),
         ({"HOSTUP_MCP_STATE_SECRET": "s" * 31}, "each secret in HOSTUP_MCP_STATE_SECRET must be at least 32"),
     ],

@@ -42,7 +42,7 @@ def container() -> dict[str, Any]:
 def test_the_image_runs_the_http_server_on_all_addresses_as_a_user():
     assert instruction("ENTRYPOINT") == ["hostup-mcp"]
     args = build_parser().parse_args(instruction("CMD"))
-    assert (args.transport, args.host, args.port) == ("http", "0.0.0.0", 8000)
+    assert (args.transport, args.host, int(args.port)) == ("http", "0.0.0.0", 8000)
     assert re.search(r"^USER 10001$", DOCKERFILE, re.MULTILINE)
     assert "pip install ." in DOCKERFILE
     assert f"http://127.0.0.1:8000{HEALTH_PATH}" in DOCKERFILE  # the HEALTHCHECK
@@ -65,7 +65,7 @@ def test_the_deployment_matches_the_cli():
     (port,) = spec["ports"]
 
     assert args.transport == "http" and args.host == "0.0.0.0"
-    assert port["containerPort"] == args.port == 8000
+    assert port["containerPort"] == int(args.port) == 8000
     for probe in ("readinessProbe", "livenessProbe"):
         assert spec[probe]["httpGet"] == {"path": HEALTH_PATH, "port": port["name"]}
     assert {variable["name"] for variable in spec["env"]} <= KNOWN_VARIABLES

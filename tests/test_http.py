@@ -209,15 +209,17 @@ def test_local_mode_refuses_foreign_hosts_and_origins(hostup: str, headers: dict
     assert "server key, local" in log
 
 
-def test_off_loopback_a_browser_origin_needs_to_be_allowed(hostup: str):
+def test_off_loopback_a_browser_page_is_refused_plainly(hostup: str):
+    """HOSTUP_MCP_ALLOWED_ORIGINS could never admit a browser (no CORS was sent): browsers are not served."""
     env = {"HOSTUP_API_KEY": API_KEY, "HOSTUP_BASE_URL": hostup, "HOSTUP_MCP_TOKENS": TOKEN}
-    with http_server({**env, "HOSTUP_MCP_ALLOWED_ORIGINS": "https://app.example"}, "--host", "0.0.0.0") as server:
+    with http_server(env, "--host", "0.0.0.0") as server:
         local = server.url.replace("0.0.0.0", "127.0.0.1")
-        foreign = post(local, INITIALIZE, origin="https://evil.example", **bearer(TOKEN))
-        allowed = post(local, INITIALIZE, origin="https://app.example", **bearer(TOKEN))
+        page = post(local, INITIALIZE, origin="https://app.example", **bearer(TOKEN))
+        client = post(local, INITIALIZE, **bearer(TOKEN))
 
-    assert foreign.status_code == 403
-    assert allowed.status_code == 200
+    assert page.status_code == 403
+    assert "sends no CORS headers" in page.json()["error_description"]
+    assert client.status_code == 200
 
 
 # --- limits, health, log, shutdown ---------------------------------------------------------------
