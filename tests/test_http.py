@@ -244,12 +244,19 @@ def test_health_needs_no_key_and_calls_no_hostup():
     assert fake.requests == []
 
 
-def test_an_oversized_body_is_refused(hostup: str):
-    with http_server({"HOSTUP_BASE_URL": hostup}) as server:
-        padded = {**INITIALIZE, "params": {**INITIALIZE["params"], "padding": "x" * 100_000}}
-        answer = post(server.url, padded, **bearer(API_KEY))
+def test_an_oversized_body_is_refused_declared_or_chunked(hostup: str):
+    padded = json.dumps({**INITIALIZE, "params": {**INITIALIZE["params"], "padding": "x" * 100_000}}).encode()
 
-    assert answer.status_code == 413
+    def chunked() -> Iterator[bytes]:  # no Content-Length: the limit must hold on what arrives
+        for start in range(0, len(padded), 4096):
+            yield padded[start : start + 4096]
+
+    with http_server({"HOSTUP_BASE_URL": hostup}) as server:
+        declared = httpx2.post(server.url, content=padded, headers={**JSON_HEADERS, **bearer(API_KEY)}, timeout=10)
+        streamed = httpx2.post(server.url, content=chunked(), headers={**JSON_HEADERS, **bearer(API_KEY)}, timeout=10)
+
+    assert "content-length" not in {name.lower() for name in streamed.request.headers}
+    assert (declared.status_code, streamed.status_code) == (413, 413)
 
 
 async def test_past_the_call_limit_a_call_is_answered_busy_not_queued():

@@ -149,3 +149,83 @@ def test_any_body_with_any_status_is_data_or_an_explained_error(
     if not result.is_error:
         assert status == 200
         assert set(result.structured_content) >= {"available", "mounted", "bootOrder", "availableDevices", "actions"}
+
+
+class BodyRecorder(Recorder):
+    """Also keeps each request's query and JSON body, to see exactly what went to HostUp."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queries: list[dict[str, str]] = []
+        self.bodies: list[Any] = []
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.queries.append(dict(request.url.params))
+        self.bodies.append(json.loads(request.content) if request.content else None)
+        if request.method == "POST":
+            self.paths.append(request.url.path)
+            return httpx.Response(202, json={"operation": {"status": "queued", "jobId": "job_1", "pollUrl": None}})
+        if request.url.path == "/api/v2/vps":
+            self.paths.append(request.url.path)
+            return httpx.Response(200, json={"data": [], "nextCursor": None})
+        return httpx.Response(200, json=DOCUMENTED_200)
+
+
+@pytest.fixture(scope="module")
+def writes() -> Iterator[tuple[BlockingPortal, Client, BodyRecorder]]:
+    recorder = BodyRecorder()
+    config = Config(api_key=SecretStr(API_KEY), timeout_seconds=2.0, enable_writes=True)
+    server = build_server(config, transport=httpx.MockTransport(recorder.handle), retry=NO_RETRY)
+    with start_blocking_portal() as portal, portal.wrap_async_context_manager(Client(server)) as client:
+        yield portal, client, recorder
+
+
+def call_tool(writes: tuple[BlockingPortal, Client, BodyRecorder], tool: str, arguments: dict[str, Any]) -> Any:
+    portal, client, recorder = writes
+    recorder.paths.clear()
+    recorder.queries.clear()
+    recorder.bodies.clear()
+    return portal.call(client.call_tool, tool, arguments)
+
+
+@PROPERTY_SETTINGS
+@given(cursor=any_text | st.text(max_size=3000))
+def test_any_string_as_cursor_goes_to_hostup_exactly_and_only_as_the_cursor(writes, cursor: str):
+    result = call_tool(writes, "list_vps", {"cursor": cursor})
+    recorder = writes[2]
+
+    assert_explained(result)
+    assert recorder.paths == ["/api/v2/vps"]
+    assert recorder.queries == [{"cursor": cursor}]
+
+
+@PROPERTY_SETTINGS
+@given(url=any_text | st.from_regex(r"https?://[a-z0-9.-]{1,30}(/[ -~]{0,40})?", fullmatch=True))
+def test_any_string_as_url_is_refused_up_front_or_sent_exactly_as_the_url(writes, url: str):
+    arguments = {"vps_id": "vps_a", "url": url, "filename": "debian-12.iso"}
+    result = call_tool(writes, "download_vps_iso", arguments)
+    recorder = writes[2]
+
+    assert_explained(result)
+    if result.is_error:
+        assert problem_of(result)["code"] == "invalid_url"
+        assert recorder.paths == []
+    else:
+        assert recorder.paths == ["/api/v2/vps/vps_a/iso/actions/from-url"]
+        assert recorder.bodies[-1] == {"url": url, "filename": "debian-12.iso"}
+
+
+@PROPERTY_SETTINGS
+@given(filename=any_text | st.from_regex(r"[A-Za-z0-9._-]{1,60}", fullmatch=True))
+def test_any_string_as_filename_is_refused_up_front_or_sent_exactly_as_the_filename(writes, filename: str):
+    arguments = {"vps_id": "vps_a", "url": "https://example.com/x.iso", "filename": filename}
+    result = call_tool(writes, "download_vps_iso", arguments)
+    recorder = writes[2]
+
+    assert_explained(result)
+    if result.is_error:
+        assert problem_of(result)["code"] == "invalid_filename"
+        assert recorder.paths == []
+    else:
+        assert recorder.paths == ["/api/v2/vps/vps_a/iso/actions/from-url"]
+        assert recorder.bodies[-1]["filename"] == filename
