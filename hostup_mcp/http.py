@@ -35,9 +35,10 @@ import uvicorn
 from mcp.server.request_state import RequestStateSecurity
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import SecretStr
+from starlette.requests import ClientDisconnect
 
 from hostup_mcp.config import ENV_API_KEY, HTTP_TOKENS, Config, ConfigError, HttpSettings, parse_bearer
-from hostup_mcp.connections import HeaderDeadlineProtocol
+from hostup_mcp.connections import RequestDeadlineProtocol
 from hostup_mcp.server import QUESTION_SECONDS, build_server
 
 Scope = MutableMapping[str, Any]
@@ -51,7 +52,7 @@ HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 64 * 1024  # the largest call (download_vps_iso) is ~3 KiB; the SDK's default is 4 MiB
 SHUTDOWN_GRACE_SECONDS = 5.0  # beyond HOSTUP_TIMEOUT, for the answer to travel back
 IDLE_SECONDS = 5  # a kept-alive connection with no request in it is closed after this
-MAX_CONNECTIONS = 512
+MAX_CONNECTIONS = 1024
 
 SEND_YOUR_KEY = (
     "Send your own HostUp API key as 'Authorization: Bearer <key>'. Create one with the read:vm scope (write:vm and "
@@ -320,10 +321,25 @@ async def respond(send: Send, status: int, document: dict[str, str], headers: di
     await send({"type": "http.response.body", "body": body})
 
 
+class ClientWentAway(logging.Filter):
+    """The SDK logs a traceback when a client disconnects before its request body arrived (or when the
+    request deadline dropped it): the client's doing, so one line without a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], ClientDisconnect):
+            record.msg, record.args, record.exc_info, record.exc_text = CLIENT_GONE, (), None, None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+CLIENT_GONE = "the client went away before its request arrived whole"
+
+
 def serve(config: Config, settings: HttpSettings) -> int:
     """Run until SIGTERM or Ctrl-C; calls in flight finish first."""
     settings.check(config)
     access_log.setLevel(logging.INFO)  # one line per request, whatever HOSTUP_LOG_LEVEL says
+    logging.getLogger("mcp.server.streamable_http").addFilter(ClientWentAway())
     try:
         listener = bind(settings.host, settings.port)
     except (OSError, OverflowError) as exc:  # in use, not this machine's address, unresolvable
@@ -348,7 +364,7 @@ def serve(config: Config, settings: HttpSettings) -> int:
             log_config=None,  # uvicorn's own messages go through our handler, in our one format
             timeout_graceful_shutdown=int(config.timeout_seconds + SHUTDOWN_GRACE_SECONDS),
             timeout_keep_alive=IDLE_SECONDS,
-            http=HeaderDeadlineProtocol,
+            http=RequestDeadlineProtocol,
             # Past this many connections (and requests in them) at once, uvicorn answers 503 at once instead
             # of letting idle or slow clients hold the process.
             limit_concurrency=MAX_CONNECTIONS,
