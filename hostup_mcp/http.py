@@ -155,9 +155,11 @@ class Gate:
         self.app = app
         self.config = config
         self.settings = settings
-        # Replicas that share the state secret log the same user with the same fingerprint.
+        # Replicas that share the state secret log the same user with the same fingerprint. The key is derived
+        # from that secret, never the secret itself: one key, one purpose (the secret also seals questions).
         secrets = settings.state_secrets
-        self.fingerprint_key = secrets[0].get_secret_value().encode() if secrets else os.urandom(32)
+        root = secrets[0].get_secret_value().encode() if secrets else os.urandom(32)
+        self.fingerprint_key = hmac.new(root, b"hostup-mcp access-log fingerprint", hashlib.sha256).digest()
 
     def who(self, scope: Scope) -> str:
         """`u:` and 8 hex digits of an HMAC of the Bearer credential, to trace one user's requests on a shared
