@@ -18,13 +18,31 @@ def serving(handler: Handler) -> Iterator[int]:
     ready = threading.Event()
     stop = asyncio.Event()
     port: list[int] = []
+    writers: set[asyncio.StreamWriter] = set()
+
+    async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.add(writer)
+        try:
+            await handler(reader, writer)
+        finally:
+            writers.discard(writer)
 
     async def serve() -> None:
-        server = await asyncio.start_server(handler, "127.0.0.1", 0)
+        server = await asyncio.start_server(tracked, "127.0.0.1", 0)
         port.append(server.sockets[0].getsockname()[1])
         ready.set()
         await stop.wait()
         server.close()
+        # Connections still open (a kept-alive client, a handler mid-request) are closed and their handlers
+        # ended before the loop goes: left to the garbage collector, their transports warn "unclosed".
+        open_now = list(writers)
+        for writer in open_now:
+            writer.close()
+        handlers = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in handlers:
+            task.cancel()
+        await asyncio.gather(*handlers, *(writer.wait_closed() for writer in open_now), return_exceptions=True)
+        await server.wait_closed()
 
     thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
     thread.start()
