@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from mcp import Client
 from mcp.types import CallToolResult
@@ -190,13 +190,19 @@ def call_tool(writes: tuple[BlockingPortal, Client, BodyRecorder], tool: str, ar
 
 @PROPERTY_SETTINGS
 @given(cursor=any_text | st.text(max_size=3000))
-def test_any_string_as_cursor_goes_to_hostup_exactly_and_only_as_the_cursor(writes, cursor: str):
+@example(cursor="\ud800")
+@example(cursor="null")  # JSON text: the SDK would have decoded it to no cursor
+def test_any_string_as_cursor_is_refused_up_front_or_sent_exactly_and_only_as_the_cursor(writes, cursor: str):
     result = call_tool(writes, "list_vps", {"cursor": cursor})
     recorder = writes[2]
 
     assert_explained(result)
-    assert recorder.paths == ["/api/v2/vps"]
-    assert recorder.queries == [{"cursor": cursor}]
+    if any(0xD800 <= ord(char) <= 0xDFFF for char in cursor):  # a lone surrogate: JSON can send it, a URL cannot
+        assert problem_of(result)["code"] == "invalid_cursor"
+        assert recorder.paths == []
+    else:
+        assert recorder.paths == ["/api/v2/vps"]
+        assert recorder.queries == [{"cursor": cursor}]
 
 
 @PROPERTY_SETTINGS

@@ -114,6 +114,15 @@ def literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address 
     return address
 
 
+def cursor_problem(value: str) -> str | None:
+    """A cursor goes back to HostUp exactly as it came, in a URL: it must be text a URL can carry."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "holds a lone surrogate (an unpaired \\ud800-\\udfff escape), which no URL can carry"
+    return None
+
+
 def filename_problem(value: str) -> str | None:
     if not 0 < len(value) <= FILENAME_MAX_LENGTH:
         return f"must be 1 to {FILENAME_MAX_LENGTH} characters long"

@@ -101,6 +101,17 @@ def filename(value: str) -> str:
     )
 
 
+def cursor(value: str) -> str:
+    problem = ids.cursor_problem(value)
+    if problem is None:
+        return value
+    raise refuse(
+        "invalid_cursor",
+        f"{describe(value)} {problem}. Pass nextCursor exactly as the previous list_vps result gave it, or leave "
+        "cursor out for the first page.",
+    )
+
+
 def chat_confirmation(value: str) -> str:
     if TICKET_PATTERN.fullmatch(value):
         return value
@@ -127,6 +138,8 @@ JobReference = checked(job_id)
 PrimaryIp = checked(primary_ip)
 DownloadUrl = checked(download_url)
 FileName = checked(filename)
+# No length bound: the cursor is HostUp's, of HostUp's length, and must go back exactly as it came.
+Cursor = checked(cursor)
 ChatConfirmation = checked(chat_confirmation)
 
 

@@ -13,7 +13,7 @@ from hostup_mcp.hostup.client import HostUpClient
 from hostup_mcp.hostup.failures import HostUpError
 from hostup_mcp.tools.access import hostup_client
 from hostup_mcp.tools.advice import Call
-from hostup_mcp.tools.arguments import JobReference, PrimaryIp, VpsId
+from hostup_mcp.tools.arguments import Cursor, JobReference, PrimaryIp, VpsId
 from hostup_mcp.tools.guidance import IsoMediaOutput, JobOutput, VpsPageOutput
 from hostup_mcp.tools.registry import ToolRegistry
 from hostup_mcp.tools.render import (
@@ -67,8 +67,7 @@ def register_read_tools(tools: ToolRegistry, config: Config) -> None:
         ] = None,
         limit: Annotated[int | None, Field(ge=1, le=100, description="Page size, 1-100.")] = None,
         cursor: Annotated[
-            # No length bound: the cursor is HostUp's, of HostUp's length, and must go back exactly as it came.
-            str | None,
+            Cursor | None,
             Field(description="nextCursor from the previous list_vps result."),
         ] = None,
     ) -> Annotated[CallToolResult, VpsPageOutput]:

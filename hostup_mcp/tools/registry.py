@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
 from mcp.types import ToolAnnotations
 from pydantic import ConfigDict, Field, ValidationError
 
@@ -87,6 +88,16 @@ def caller_of(context: Any) -> str:
     headers = getattr(request, "headers", None)
     credential = headers.get("authorization", "") if headers is not None else ""
     return hashlib.sha256(credential.encode()).hexdigest() if credential else ""
+
+
+class LiteralArguments(FuncMetadata):
+    """Arguments validated as they were sent. The SDK would first JSON-decode any string given for a field
+    that is not plain `str` (Claude Desktop sends lists as JSON text): for our optional strings that turns
+    a cursor "null" into no cursor, the first page instead of the one asked for. No argument here is a
+    list or an object, so that decoding could only ever change a value."""
+
+    def pre_parse_json(self, data: dict[str, Any]) -> dict[str, Any]:
+        return dict(data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +199,7 @@ class ToolRegistry:
                 )
                 assert isinstance(tool, GuardedTool)  # from_function builds `cls`, though typed as Tool
                 tool.guard = Guard(self.config, self.calls)
+                tool.fn_metadata = LiteralArguments(**dict(tool.fn_metadata))
                 tool.parameters = portable(tool.parameters)
                 self.tools.append(tool)
             return function
