@@ -136,7 +136,137 @@ async def read_state(client: HostUpClient, vps_id: str) -> VpsIsoMedia | None:
         raise HostUpError(exc.failure.as_precheck()) from None
 
 
+async def mount_result(
+    config: Config, client: HostUpClient, vps_id: str, iso_id: str, device: str | None
+) -> CallToolResult:
+    call = write_call(
+        vps_id, "mount", "no such VPS or ISO: check vps_id with list_vps and iso_id with list_vps_iso_media."
+    )
+    try:
+        state = await read_state(client, vps_id)
+        if state is not None and not state.actions.can_mount.allowed:
+            return refusal_result(config, blocked("Mounting", "canMount", state.actions.can_mount), call)
+        if state is not None and iso_id not in {image.id for image in state.available}:
+            return refusal_result(config, unknown_iso(iso_id, state), call)
+        already = mounted_in(state, iso_id) if state is not None else []
+        if already and (device is None or device in already):
+            where = device or already[0]
+            text = f"{verbatim(iso_id)} is already mounted in {clean(where)} on {vps_id}; nothing was sent."
+            return outcome(config, Guidance(summary=text), {"device": where, "isoId": iso_id})
+        result = await client.mount_iso(vps_id, iso_id, device)
+    except HostUpError as exc:
+        return failure_result(config, exc.failure, call)
+    where = result.device or device or "the CD/DVD device HostUp chose"
+    done = Guidance(
+        summary=f"Mounted {verbatim(iso_id)} in {clean(where)} on {vps_id}.{extras(result)}", next_step=RE_READ
+    )
+    return outcome(config, done, result.model_dump(mode="json", exclude_unset=True))
+
+
+async def unmount_result(config: Config, client: HostUpClient, vps_id: str, device: str | None) -> CallToolResult:
+    call = write_call(vps_id, "unmount", "no such VPS: check vps_id with list_vps.")
+    try:
+        result = await client.unmount_iso(vps_id, device)
+    except HostUpError as exc:
+        return failure_result(config, exc.failure, call)
+    done = Guidance(summary=f"Unmounted {clean(result.device)} on {vps_id}.{extras(result)}", next_step=RE_READ)
+    return outcome(config, done, result.model_dump(mode="json", exclude_unset=True))
+
+
+async def download_result(
+    config: Config, client: HostUpClient, vps_id: str, url: str, filename: str, decompress: str | None
+) -> CallToolResult:
+    call = write_call(vps_id, "download", "no such VPS: check vps_id with list_vps.", idempotent=False)
+    try:
+        state = await read_state(client, vps_id)
+        if state is not None and not state.actions.can_upload.allowed:
+            return refusal_result(config, blocked("Adding an ISO", "canUpload", state.actions.can_upload), call)
+        result = await client.download_iso(vps_id, url, filename, decompress)
+    except HostUpError as exc:
+        return failure_result(config, exc.failure, call)
+    return outcome(config, operation_guidance(result), result.model_dump(mode="json", exclude_unset=True))
+
+
+async def ask_before_deleting(
+    config: Config,
+    chats: ChatConfirmations,
+    ctx: Context[HostUpClient],
+    deletion: tuple[str, str],
+    confirm: bool,
+    chat_confirmation: str | None,
+) -> Answer | Elicit[ConfirmDeletion]:
+    """Ask the person, whenever the client can, before anything is deleted; `confirm` alone plays no part.
+
+    Runs before the tool body (the SDK's resolver mechanism, which speaks both protocol eras); when it
+    cannot build the question (HostUp failed), the body reports that failure and deletes nothing. A form
+    the host never shows must not hold the call until the host gives up: it is waited for a bounded time.
+    """
+    vps_id, volid = deletion
+    if not can_ask(ctx):
+        return NotAsked()
+    client = hostup_client(ctx, config)
+    if confirm and chat_confirmation and chats.redeem(chat_confirmation, client.key_fingerprint(), vps_id, volid):
+        return ConfirmedInChat()
+    try:
+        state = await read_state(client, vps_id)
+    except HostUpError:
+        return NotAsked()
+    preview = preview_deletion(volid, state)
+    if preview is None:
+        return NotAsked()
+    question = confirmation_question(vps_id, preview, demo=config.demo)
+    if asks_in_result(ctx):
+        return Elicit(question, ConfirmDeletion)
+    with anyio.move_on_after(config.confirm_timeout_seconds):
+        try:
+            return await ctx.elicit(question, ConfirmDeletion)
+        except ValueError:  # accepted without content, or content that is not the form's
+            raise UnusableAnswerError("the confirmation answer did not fit the form") from None
+        except MCPError as error:  # the client answered the form request with an error: it showed no form
+            return FormFailed(reason=clean(error.error.message, 200))
+    return Unanswered(seconds=config.confirm_timeout_seconds)
+
+
+async def delete_result(
+    config: Config,
+    chats: ChatConfirmations,
+    ctx: Context[HostUpClient],
+    deletion: tuple[str, str],
+    answer: ElicitationResult[Any],
+    confirm: bool,
+) -> CallToolResult:
+    vps_id, volid = deletion
+    client = hostup_client(ctx, config)
+    call = write_call(vps_id, "deletion", "no such VPS or ISO: check ids with list_vps and list_vps_iso_media.")
+    # A fresh budget for HostUp: the time the person took to answer the question is not HostUp's.
+    with call_deadline(config.timeout_seconds):
+        try:
+            state = await read_state(client, vps_id)
+            preview = preview_deletion(volid, state)
+            if preview is None:
+                assert state is not None  # an unreadable state previews as unknown, never as missing
+                return refusal_result(config, unknown_iso(volid, state), call)
+            why = no_answer(answer) if can_ask(ctx) else None
+            if why is not None:
+                ticket = chats.issue(client.key_fingerprint(), vps_id, volid)
+                waiting = preview.model_copy(update={"chat_confirmation": ticket})
+                guidance = unanswered_guidance(vps_id, preview, why, ticket)
+                return outcome(config, guidance, waiting.model_dump(mode="json"))
+            agreed, refusal = decision(answer) if can_ask(ctx) else (confirm, None)
+            if not agreed:
+                guidance = Guidance(summary=refusal) if refusal else preview_guidance(vps_id, preview)
+                return outcome(config, guidance, preview.model_dump(mode="json", exclude={"chat_confirmation"}))
+            response = await client.delete_iso(vps_id, volid)
+        except HostUpError as exc:
+            return failure_result(config, exc.failure, call)
+    done = preview.model_copy(update={"deleted": True, "response": response.model_dump(mode="json") or None})
+    return outcome(config, deleted_guidance(vps_id, done), done.model_dump(mode="json", exclude={"chat_confirmation"}))
+
+
 def register_write_tools(tools: ToolRegistry, config: Config) -> None:
+    """The registered functions only declare the arguments (their schema); the bodies above are plain
+    functions so that mutation testing reaches them (mutmut leaves decorated functions alone)."""
+
     @tools.tool(name="mount_vps_iso", title="Mount ISO on VPS", description=MOUNT_VPS_ISO, annotations=MOUNT)
     async def mount_vps_iso(
         vps_id: VpsId,
@@ -147,29 +277,7 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
         ctx: Context[HostUpClient],
         device: Annotated[Device | None, Field(description="CD/DVD slot; omit to let HostUp choose.")] = None,
     ) -> Annotated[CallToolResult, MountOutput]:
-        client = hostup_client(ctx, config)
-        call = write_call(
-            vps_id, "mount", "no such VPS or ISO: check vps_id with list_vps and iso_id with list_vps_iso_media."
-        )
-        try:
-            state = await read_state(client, vps_id)
-            if state is not None and not state.actions.can_mount.allowed:
-                return refusal_result(config, blocked("Mounting", "canMount", state.actions.can_mount), call)
-            if state is not None and iso_id not in {image.id for image in state.available}:
-                return refusal_result(config, unknown_iso(iso_id, state), call)
-            already = mounted_in(state, iso_id) if state is not None else []
-            if already and (device is None or device in already):
-                where = device or already[0]
-                text = f"{verbatim(iso_id)} is already mounted in {clean(where)} on {vps_id}; nothing was sent."
-                return outcome(config, Guidance(summary=text), {"device": where, "isoId": iso_id})
-            result = await client.mount_iso(vps_id, iso_id, device)
-        except HostUpError as exc:
-            return failure_result(config, exc.failure, call)
-        where = result.device or device or "the CD/DVD device HostUp chose"
-        done = Guidance(
-            summary=f"Mounted {verbatim(iso_id)} in {clean(where)} on {vps_id}.{extras(result)}", next_step=RE_READ
-        )
-        return outcome(config, done, result.model_dump(mode="json", exclude_unset=True))
+        return await mount_result(config, hostup_client(ctx, config), vps_id, iso_id, device)
 
     @tools.tool(name="unmount_vps_iso", title="Unmount VPS ISO", description=UNMOUNT_VPS_ISO, annotations=MOUNT)
     async def unmount_vps_iso(
@@ -177,13 +285,7 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
         ctx: Context[HostUpClient],
         device: Annotated[Device | None, Field(description="mounted[].device; HostUp uses ide2 when omitted.")] = None,
     ) -> Annotated[CallToolResult, UnmountOutput]:
-        call = write_call(vps_id, "unmount", "no such VPS: check vps_id with list_vps.")
-        try:
-            result = await hostup_client(ctx, config).unmount_iso(vps_id, device)
-        except HostUpError as exc:
-            return failure_result(config, exc.failure, call)
-        done = Guidance(summary=f"Unmounted {clean(result.device)} on {vps_id}.{extras(result)}", next_step=RE_READ)
-        return outcome(config, done, result.model_dump(mode="json", exclude_unset=True))
+        return await unmount_result(config, hostup_client(ctx, config), vps_id, device)
 
     @tools.tool(
         name="download_vps_iso", title="Download ISO from URL", description=DOWNLOAD_VPS_ISO, annotations=DOWNLOAD
@@ -197,51 +299,14 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
             Decompress | None, Field(description="Compression of the downloaded file, if any.")
         ] = None,
     ) -> Annotated[CallToolResult, OperationOutput]:
-        client = hostup_client(ctx, config)
-        call = write_call(vps_id, "download", "no such VPS: check vps_id with list_vps.", idempotent=False)
-        try:
-            state = await read_state(client, vps_id)
-            if state is not None and not state.actions.can_upload.allowed:
-                return refusal_result(config, blocked("Adding an ISO", "canUpload", state.actions.can_upload), call)
-            result = await client.download_iso(vps_id, url, filename, decompress)
-        except HostUpError as exc:
-            return failure_result(config, exc.failure, call)
-        return outcome(config, operation_guidance(result), result.model_dump(mode="json", exclude_unset=True))
+        return await download_result(config, hostup_client(ctx, config), vps_id, url, filename, decompress)
 
     chats = ChatConfirmations(lifetime_seconds=CHAT_CONFIRMATION_SECONDS)
 
     async def ask_to_delete(
         vps_id: str, volid: str, confirm: bool, chat_confirmation: str | None, ctx: Context[HostUpClient]
     ) -> Answer | Elicit[ConfirmDeletion]:
-        """Ask the person, whenever the client can, before anything is deleted; `confirm` alone plays no part.
-
-        Runs before the tool body (the SDK's resolver mechanism, which speaks both protocol eras); when it
-        cannot build the question (HostUp failed), the body reports that failure and deletes nothing. A form
-        the host never shows must not hold the call until the host gives up: it is waited for a bounded time.
-        """
-        if not can_ask(ctx):
-            return NotAsked()
-        client = hostup_client(ctx, config)
-        if confirm and chat_confirmation and chats.redeem(chat_confirmation, client.key_fingerprint(), vps_id, volid):
-            return ConfirmedInChat()
-        try:
-            state = await read_state(client, vps_id)
-        except HostUpError:
-            return NotAsked()
-        preview = preview_deletion(volid, state)
-        if preview is None:
-            return NotAsked()
-        question = confirmation_question(vps_id, preview, demo=config.demo)
-        if asks_in_result(ctx):
-            return Elicit(question, ConfirmDeletion)
-        with anyio.move_on_after(config.confirm_timeout_seconds):
-            try:
-                return await ctx.elicit(question, ConfirmDeletion)
-            except ValueError:  # accepted without content, or content that is not the form's
-                raise UnusableAnswerError("the confirmation answer did not fit the form") from None
-            except MCPError as error:  # the client answered the form request with an error: it showed no form
-                return FormFailed(reason=clean(error.error.message, 200))
-        return Unanswered(seconds=config.confirm_timeout_seconds)
+        return await ask_before_deleting(config, chats, ctx, (vps_id, volid), confirm, chat_confirmation)
 
     @tools.tool(name="delete_vps_iso", title="Delete VPS ISO media", description=DELETE_VPS_ISO, annotations=DELETE)
     async def delete_vps_iso(
@@ -262,33 +327,7 @@ def register_write_tools(tools: ToolRegistry, config: Config) -> None:
         ]
         | None = None,
     ) -> Annotated[CallToolResult, DeleteOutput]:
-        client = hostup_client(ctx, config)
-        call = write_call(vps_id, "deletion", "no such VPS or ISO: check ids with list_vps and list_vps_iso_media.")
-        # A fresh budget for HostUp: the time the person took to answer the question is not HostUp's.
-        with call_deadline(config.timeout_seconds):
-            try:
-                state = await read_state(client, vps_id)
-                preview = preview_deletion(volid, state)
-                if preview is None:
-                    assert state is not None  # an unreadable state previews as unknown, never as missing
-                    return refusal_result(config, unknown_iso(volid, state), call)
-                why = no_answer(answer) if can_ask(ctx) else None
-                if why is not None:
-                    ticket = chats.issue(client.key_fingerprint(), vps_id, volid)
-                    waiting = preview.model_copy(update={"chat_confirmation": ticket})
-                    guidance = unanswered_guidance(vps_id, preview, why, ticket)
-                    return outcome(config, guidance, waiting.model_dump(mode="json"))
-                agreed, refusal = decision(answer) if can_ask(ctx) else (confirm, None)
-                if not agreed:
-                    guidance = Guidance(summary=refusal) if refusal else preview_guidance(vps_id, preview)
-                    return outcome(config, guidance, preview.model_dump(mode="json", exclude={"chat_confirmation"}))
-                response = await client.delete_iso(vps_id, volid)
-            except HostUpError as exc:
-                return failure_result(config, exc.failure, call)
-        done = preview.model_copy(update={"deleted": True, "response": response.model_dump(mode="json") or None})
-        return outcome(
-            config, deleted_guidance(vps_id, done), done.model_dump(mode="json", exclude={"chat_confirmation"})
-        )
+        return await delete_result(config, chats, ctx, (vps_id, volid), answer, confirm)
 
 
 def mounted_in(state: VpsIsoMedia, iso_id: str) -> list[str]:
