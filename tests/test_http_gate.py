@@ -8,18 +8,27 @@ header only.
 
 from __future__ import annotations
 
+from typing import Any
+
 import anyio
 import httpx
+import httpx2
 import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
+from mcp.types import ElicitResult
 from pydantic import SecretStr
 
 from hostup_mcp.config import Config, HttpSettings
+from hostup_mcp.hostup.sandbox import EXAMPLE_ISO_ID, EXAMPLE_VPS_ID
 from hostup_mcp.http import build_app
-from tests.fake_hostup import API_KEY
+from tests.fake_hostup import API_KEY, FakeHostUp
 
 pytestmark = pytest.mark.anyio
 
 TOKEN = "t" * 32
+MCP_URL = "http://127.0.0.1:8000/mcp"
 MODES = {
     "per-user": (Config(api_key=None, key_source="request"), HttpSettings()),
     "server key, local": (Config(api_key=SecretStr(API_KEY)), HttpSettings()),
@@ -112,3 +121,63 @@ async def test_mcp_answers_anything_but_post_with_405_at_once(mode: str, method:
 
     assert answer.status_code == 405
     assert answer.headers["allow"] == "POST"
+
+
+class AnswerWithKey(httpx2.AsyncBaseTransport):
+    """Sends the answer to a question (the request that brings back the sealed requestState) with `key`."""
+
+    def __init__(self, inner: httpx2.AsyncBaseTransport, key: str) -> None:
+        self.inner = inner
+        self.key = key
+        self.answers = 0
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        if b'"requestState"' in await request.aread():
+            self.answers += 1
+            request.headers["authorization"] = f"Bearer {self.key}"
+        return await self.inner.handle_async_request(request)
+
+
+async def delete_answering_with(key: str) -> tuple[FakeHostUp, AnswerWithKey, Any]:
+    """User A (API_KEY) asks to delete over stateless HTTP in the 2026-07-28 era, ticks yes, and the answer
+    goes back with `key`. Both keys reach the same HostUp account, so only the sealed state can tell them apart."""
+    fake = FakeHostUp()
+
+    async def as_the_account(request: httpx.Request) -> httpx.Response:
+        request.headers["authorization"] = f"Bearer {API_KEY}"
+        return await fake.handle(request)
+
+    async def yes(context: Any, params: Any) -> ElicitResult:
+        return ElicitResult(action="accept", content={"confirm": True})
+
+    config = Config(api_key=None, key_source="request", enable_writes=True)
+    gate = build_app(config, HttpSettings(), transport=httpx.MockTransport(as_the_account))
+    inner = gate.app  # type: ignore[attr-defined]  # the SDK's Starlette app, whose lifespan runs its sessions
+    answering = AnswerWithKey(httpx2.ASGITransport(app=gate), key)
+    async with (
+        inner.router.lifespan_context(inner),
+        httpx2.AsyncClient(transport=answering, headers={"authorization": f"Bearer {API_KEY}"}) as http,
+        Client(streamable_http_client(MCP_URL, http_client=http), mode="auto", elicitation_callback=yes) as client,
+    ):
+        try:
+            result: Any = await client.call_tool("delete_vps_iso", {"vps_id": EXAMPLE_VPS_ID, "volid": EXAMPLE_ISO_ID})
+        except MCPError as error:
+            result = error
+    return fake, answering, result
+
+
+async def test_a_confirmation_sealed_for_one_users_key_cannot_be_answered_with_another():
+    fake, answering, result = await delete_answering_with("hu_other_users_key_0123")
+
+    assert answering.answers == 1  # the question was asked and answered, with the other key
+    assert [request.method for request in fake.requests].count("DELETE") == 0
+    assert isinstance(result, MCPError) or result.is_error
+
+
+async def test_the_same_answer_with_the_same_key_deletes():
+    """The control for the test above: the flow it breaks does delete when the key is the one that asked."""
+    fake, answering, result = await delete_answering_with(API_KEY)
+
+    assert answering.answers == 1
+    assert [request.method for request in fake.requests].count("DELETE") == 1
+    assert result.structured_content["deleted"] is True
