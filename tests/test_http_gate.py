@@ -22,13 +22,14 @@ from pydantic import SecretStr
 
 from hostup_mcp.config import Config, HttpSettings
 from hostup_mcp.hostup.sandbox import EXAMPLE_ISO_ID, EXAMPLE_VPS_ID
-from hostup_mcp.http import build_app
+from hostup_mcp.http import bracketed, build_app
 from tests.fake_hostup import API_KEY, FakeHostUp
 
 pytestmark = pytest.mark.anyio
 
 TOKEN = "t" * 32
-MCP_URL = "http://127.0.0.1:8000/mcp"
+LOCAL = "http://127.0.0.1:8000"
+MCP_URL = f"{LOCAL}/mcp"
 MODES = {
     "per-user": (Config(api_key=None, key_source="request"), HttpSettings()),
     "server key, local": (Config(api_key=SecretStr(API_KEY)), HttpSettings()),
@@ -181,3 +182,71 @@ async def test_the_same_answer_with_the_same_key_deletes():
     assert answering.answers == 1
     assert [request.method for request in fake.requests].count("DELETE") == 1
     assert result.structured_content["deleted"] is True
+
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}
+MCP_HEADERS = {"accept": "application/json, text/event-stream", "authorization": f"Bearer {API_KEY}"}
+
+
+async def post_initialize(settings: HttpSettings, host: str) -> httpx.Response:
+    config = Config(api_key=None, key_source="request")
+    gate = build_app(config, settings)
+    inner = gate.app  # type: ignore[attr-defined]  # the SDK's Starlette app, whose lifespan runs its sessions
+    transport = httpx.ASGITransport(app=gate)
+    async with inner.router.lifespan_context(inner), httpx.AsyncClient(transport=transport, base_url=host) as client:
+        return await client.post("/mcp", json=INITIALIZE, headers=MCP_HEADERS)
+
+
+async def test_each_request_is_answered_with_json_and_no_session_to_keep():
+    answer = await post_initialize(HttpSettings(), "http://127.0.0.1:8000")
+
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/json")
+    assert "mcp-session-id" not in answer.headers  # stateless: any replica can take the next request
+    assert answer.json()["result"]["serverInfo"]["name"] == "hostup-mcp"
+
+
+@pytest.mark.parametrize(
+    ("bound", "host", "status"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:8000", 200),
+        ("127.0.0.1", "http://localhost:8000", 200),
+        ("127.0.0.1", "http://[::1]:8000", 200),
+        ("127.0.0.2", "http://127.0.0.2:8000", 200),  # the bound address is as local as 127.0.0.1
+        ("::1", "http://[::1]:8000", 200),
+        ("127.0.0.1", "http://rebound.example:8000", 421),  # a web page's name rebound onto 127.0.0.1
+    ],
+)
+async def test_on_loopback_only_local_host_names_are_answered(bound: str, host: str, status: int):
+    assert (await post_initialize(HttpSettings(host=bound), host)).status_code == status
+
+
+async def test_off_loopback_the_public_name_is_the_balancers_business():
+    settings = HttpSettings(host="0.0.0.0")  # per-user mode needs no tokens
+    assert (await post_initialize(settings, "https://mcp.example.com")).status_code == 200
+
+
+async def test_no_request_needs_a_session_from_an_earlier_one():
+    config = Config(api_key=None, key_source="request")
+    gate = build_app(config, HttpSettings())
+    inner = gate.app  # type: ignore[attr-defined]
+    listing = {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}
+    headers = {**MCP_HEADERS, "mcp-protocol-version": "2025-11-25"}
+    transport = httpx.ASGITransport(app=gate)
+    async with inner.router.lifespan_context(inner), httpx.AsyncClient(transport=transport, base_url=LOCAL) as client:
+        answer = await client.post("/mcp", json=listing, headers=headers)  # no initialize, no session id
+
+    assert answer.status_code == 200
+    assert "list_vps_iso_media" in {tool["name"] for tool in answer.json()["result"]["tools"]}
+
+
+@pytest.mark.parametrize(
+    ("host", "in_a_host_header"), [("::1", "[::1]"), ("[::1]", "[::1]"), ("127.0.0.2", "127.0.0.2")]
+)
+def test_an_address_is_written_as_a_host_header_writes_it(host: str, in_a_host_header: str):
+    assert bracketed(host) == in_a_host_header
