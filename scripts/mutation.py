@@ -76,6 +76,20 @@ EQUIVALENT = [
         Equivalent("hostup.problems.Problem.to_structured", fragment, "HostUp's JSON values dump alike in both modes")
         for fragment in ("model_dump(mode=None, exclude_none=True)", "model_dump(exclude_none=True)")
     ),
+    *(
+        Equivalent(
+            "http.build_app",
+            fragment,
+            "mcp 2.3 issues no session and needs none on either setting (tests/test_http_gate.py: "
+            "test_no_request_needs_a_session_from_an_earlier_one)",
+        )
+        for fragment in ("stateless_http=False", "stateless_http=None")
+    ),
+    Equivalent(
+        "hostup.reading.BoundedDecoder.feed",
+        "self._produced + 2)",
+        "one byte more decoded of a body that is refused either way",
+    ),
     Equivalent("tools.render.render_job", "ensure_ascii=None", "None is falsy, like False"),
     Equivalent("tools.text.extras", "ensure_ascii=None", "None is falsy, like False"),
     Equivalent("tools.text.bounded", "> limit / 4", "sizes are whole numbers: `> n / 4` and `> n // 4` agree"),
