@@ -85,6 +85,10 @@ EQUIVALENT = [
         )
         for fragment in ("stateless_http=False", "stateless_http=None")
     ),
+    Equivalent("hostup.reading.BoundedDecoder.__init__", "self._fed = None", "`None or bool(chunk)` is `bool(chunk)`"),
+    Equivalent(
+        "hostup.reading.BoundedDecoder.__init__", "zlib.MAX_WBITS | 33", "MAX_WBITS is 15: 15 | 33 == 15 | 32 == 47"
+    ),
     Equivalent(
         "hostup.reading.BoundedDecoder.feed",
         "self._produced + 2)",

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from hostup_mcp.config import Config
 from hostup_mcp.server import build_server
+from hostup_mcp.tools.arguments import describe
 from tests.fake_hostup import API_KEY, FakeHostUp
 from tests.results import problem_of
 
@@ -99,3 +100,36 @@ async def test_two_failed_arguments_are_both_told_under_the_general_code(client:
     assert problem["code"] == "invalid_arguments"
     assert [error["pointer"] for error in problem["errors"]] == ["/primary_ip", "/limit"]
     assert [error["code"] for error in problem["errors"]] == ["invalid_ip", "greater_than_equal"]
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "starts"),
+    [
+        ("list_vps_iso_media", {"vps_id": "web-1"}, '"web-1" is not a public VPS id.'),
+        ("mount_vps_iso", {"vps_id": "vps_a", "iso_id": "ubuntu"}, '"ubuntu" is not an ISO id.'),
+        ("get_job", {"job_id": "job 1"}, '"job 1" is not a job id.'),
+        ("list_vps", {"primary_ip": "300.1.1.1"}, '"300.1.1.1" '),
+        ("list_vps", {"cursor": "\ud800"}, '"\\ud800" holds a lone surrogate'),
+        ("download_vps_iso", {"vps_id": "vps_a", "url": "ftp://x", "filename": "a.iso"}, '"ftp://x" '),
+        ("download_vps_iso", {"vps_id": "vps_a", "url": "https://e.example/a.iso", "filename": ".."}, '".." cannot be'),
+        ("delete_vps_iso", {**DELETE, "chat_confirmation": "yes"}, '"yes" is not a chat confirmation.'),
+    ],
+)
+async def test_each_own_check_names_the_value_it_refused(client: Client, tool: str, arguments: dict, starts: str):
+    [error] = problem_of(await client.call_tool(tool, arguments))["errors"]
+
+    assert error["detail"].startswith(starts)
+
+
+@pytest.mark.parametrize(
+    ("value", "described"),
+    [
+        ("", "an empty string"),
+        ("   ", "only whitespace"),
+        ("växel", '"växel"'),  # as sent, not as \u escapes
+        ("x" * 100, '"' + "x" * 59 + "…(+42 chars)"),
+        (5, "5"),
+    ],
+)
+def test_a_refused_value_is_shown_as_sent_and_cut_short(value: object, described: str):
+    assert describe(value) == described

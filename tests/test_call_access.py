@@ -19,7 +19,7 @@ from hostup_mcp.config import Config
 from hostup_mcp.hostup.client import HostUpClient
 from hostup_mcp.server import build_server
 from hostup_mcp.tools.access import hostup_client
-from hostup_mcp.tools.registry import CallLimit, caller_of
+from hostup_mcp.tools.registry import CallLimit, busy, caller_of, not_run, unusable_answer
 from tests.fake_hostup import API_KEY, DOCUMENTED_200, EXAMPLE_VPS_ID
 from tests.results import problem_of
 
@@ -134,3 +134,25 @@ async def test_past_the_limit_a_call_is_answered_busy_in_process_and_logged(capl
     )
     refusals = [record.getMessage() for record in caplog.records if record.name == "hostup_mcp.tools.registry"]
     assert refusals == ["tool list_vps_iso_media refused: 1 calls already in flight"]
+
+
+def test_a_call_the_sdk_refused_and_an_unusable_answer_are_each_told_for_what_they_are():
+    refused = not_run("x" * 400)
+    unusable = unusable_answer()
+
+    assert (refused.code, refused.title) == ("tool_not_run", "The tool did not run")
+    assert refused.detail == f"The MCP server refused the call before the tool ran ({'x' * 300}…(+100 chars)). " + (
+        "Nothing was sent to HostUp."
+    )
+    assert (unusable.code, unusable.title) == ("unusable_answer", "The answer to the confirmation could not be used")
+    assert unusable.detail is not None
+    assert unusable.detail.endswith("it was not taken as a yes. Nothing was changed.")
+
+
+def test_busy_names_this_keys_share_only_when_it_holds_some():
+    assert busy(8, 0).title == "The server is busy"
+    assert busy(8, 0).detail == "This server is already handling 8 tool calls; nothing was sent to HostUp."
+    assert busy(8, 2).detail == (
+        "This server is already handling 8 tool calls, 2 of them for this same key (its share); nothing was sent to "
+        "HostUp."
+    )

@@ -108,3 +108,39 @@ def test_after_exactly_the_limit_a_bomb_in_the_next_chunk_is_refused_without_exp
 
     assert len(bomb) < 20_000
     assert peak < 1_000_000
+
+
+async def test_an_empty_body_marked_compressed_is_empty_not_broken():
+    """A 204, or a HEAD-like answer, says gzip and sends nothing: there is nothing that could end early."""
+    assert await read_body(arriving(b"", "gzip"), LIMIT) == b""
+
+
+def test_the_decoder_counts_what_every_chunk_produced_not_just_the_last():
+    compressor = zlib.compressobj()
+    first = compressor.compress(b"a" * 600) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    second = compressor.compress(b"b" * 600) + compressor.flush()
+    decoder = BoundedDecoder(LIMIT)
+    assert len(decoder.feed(first)) == 600
+
+    with pytest.raises(BodyTooLargeError):
+        decoder.feed(second)
+
+
+def test_the_second_chunk_is_decoded_only_up_to_what_is_left_of_the_limit():
+    """Not up to the limit again: half the limit in, a bomb may bring out at most the other half (and a byte)."""
+    limit = 4_000_000
+    compressor = zlib.compressobj(wbits=zlib.MAX_WBITS | 16)
+    first = compressor.compress(b"\0" * (limit // 2)) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    bomb = compressor.compress(b"\0" * (4 * limit)) + compressor.flush()
+    decoder = BoundedDecoder(limit)
+    assert len(decoder.feed(first)) == limit // 2
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(BodyTooLargeError):
+            decoder.feed(bomb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert peak < limit * 3 // 2  # the other half, in zlib's buffer and in ours; "the limit again" needs 2x
