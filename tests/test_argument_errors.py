@@ -133,3 +133,15 @@ async def test_each_own_check_names_the_value_it_refused(client: Client, tool: s
 )
 def test_a_refused_value_is_shown_as_sent_and_cut_short(value: object, described: str):
     assert describe(value) == described
+
+
+async def test_a_long_unknown_argument_name_is_cut_short_in_pointer_and_words(client: Client):
+    problem = problem_of(await client.call_tool("list_vps_iso_media", {"x" * 100: 1}))
+
+    cut = "x" * 60 + "…(+40 chars)"
+    assert problem["title"] == "Invalid arguments for list_vps_iso_media"
+    assert problem["errors"][1] == {
+        "pointer": f"/{cut}",
+        "detail": f"list_vps_iso_media takes no argument named {cut}; it takes: vps_id",
+        "code": "unknown_argument",
+    }
