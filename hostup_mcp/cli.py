@@ -124,7 +124,7 @@ def serve_http(config: Config, args: argparse.Namespace) -> int:
         print(f"hostup-mcp: configuration error: {exc}", file=sys.stderr)
         return 2
     if not config.demo:
-        tls.start()
+        tls.start(config.ca_file)
     from hostup_mcp import http
 
     try:
@@ -140,7 +140,7 @@ def serve(config: Config) -> int:
             "HOSTUP_API_KEY is not set: the server starts, but every tool call returns an error saying so"
         )
     if not config.demo:
-        tls.start()  # overlaps the CA bundle load with the SDK's imports below
+        tls.start(config.ca_file)  # overlaps the CA bundle load with the SDK's imports below
     from hostup_mcp.server import build_server
 
     build_server(config).run()

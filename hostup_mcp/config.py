@@ -25,6 +25,7 @@ ENV_DEMO = "HOSTUP_DEMO"
 ENV_ENABLE_WRITES = "HOSTUP_ENABLE_WRITES"
 ENV_UI = "HOSTUP_UI"
 ENV_CONFIRM_TIMEOUT = "HOSTUP_CONFIRM_TIMEOUT"
+ENV_CA_FILE = "HOSTUP_CA_FILE"
 # Every variable the server reads in every transport (server.json lists exactly these).
 SERVER_VARIABLES = (
     ENV_API_KEY,
@@ -35,6 +36,7 @@ SERVER_VARIABLES = (
     ENV_ENABLE_WRITES,
     ENV_UI,
     ENV_CONFIRM_TIMEOUT,
+    ENV_CA_FILE,
 )
 # Hosts give up on a tool call after about 60 s; a form nobody answers must end the call well before.
 DEFAULT_CONFIRM_TIMEOUT_SECONDS = 30.0
@@ -74,6 +76,7 @@ class Config:
     # "request": no server key; each HTTP request brings its user's HostUp key (per-user mode).
     key_source: Literal["server", "request"] = "server"
     max_concurrent_calls: int | None = None  # tool calls in flight per process; None: no limit (stdio)
+    ca_file: str | None = None  # a PEM file of CAs trusted for HostUp besides the OS trust store
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, demo: bool = False) -> Config:
@@ -101,6 +104,7 @@ class Config:
             config,
             api_key=parse_api_key(env.get(ENV_API_KEY, "")),
             base_url=parse_base_url(env.get(ENV_BASE_URL, "") or DEFAULT_BASE_URL),
+            ca_file=parse_ca_file(env.get(ENV_CA_FILE, "")),
         )
 
     def as_demo(self) -> Config:
@@ -118,6 +122,21 @@ def parse_api_key(raw: str) -> SecretStr | None:
             "copy the key again from https://cloud.hostup.se/api-management"
         )
     return SecretStr(raw)
+
+
+def parse_ca_file(raw: str) -> str | None:
+    """A readable file holding at least one PEM certificate; checked now so that a typo is not first seen
+    as "HostUp's certificate could not be verified" on every call."""
+    if raw == "":
+        return None
+    try:
+        with open(raw, "rb") as file:
+            pem = file.read()
+    except OSError as exc:
+        raise ConfigError(f"{ENV_CA_FILE} cannot be read: {exc.strerror} ({raw!r})") from None
+    if b"-----BEGIN CERTIFICATE-----" not in pem:
+        raise ConfigError(f"{ENV_CA_FILE} holds no PEM certificate (-----BEGIN CERTIFICATE-----): {raw!r}")
+    return raw
 
 
 def parse_base_url(raw: str) -> str:

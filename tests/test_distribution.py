@@ -102,7 +102,7 @@ def test_bundle_holds_what_the_manifest_needs_and_nothing_else(bundle: Path):
     assert MANIFEST["server"]["entry_point"] in files
     assert {"manifest.json", "pyproject.toml", MANIFEST["icon"]} <= files  # uv installs from pyproject.toml
     assert all(not name.startswith(("tests/", "benchmarks/", ".venv/", ".ci/", "scripts/")) for name in files)
-    assert tomllib.loads((bundle / "pyproject.toml").read_text())["project"]["version"] == MANIFEST["version"]
+    assert f'__version__ = "{MANIFEST["version"]}"' in (bundle / "hostup_mcp" / "__init__.py").read_text()
 
 
 @pytest.mark.anyio
@@ -142,7 +142,7 @@ def test_registry_entry_matches_the_package():
     (package,) = server["packages"]
     readme = (ROOT / "README.md").read_text()
 
-    assert server["version"] == package["version"] == PYPROJECT["project"]["version"] == __version__
+    assert server["version"] == package["version"] == __version__
     assert package["identifier"] == PYPROJECT["project"]["name"]
     assert package["registryType"] == "pypi"
     assert package["transport"] == {"type": "stdio"}
@@ -165,6 +165,7 @@ def test_manifest_user_config_reaches_the_server_as_the_documented_variables():
         "HOSTUP_DEMO": "${user_config.demo}",
         "HOSTUP_ENABLE_WRITES": "${user_config.enable_writes}",
         "HOSTUP_UI": "${user_config.ui}",
+        "HOSTUP_CA_FILE": "${user_config.ca_file}",
     }
     assert MANIFEST["user_config"]["api_key"]["sensitive"] is True
     assert MANIFEST["user_config"]["api_key"]["required"] is False  # Demo mode needs no key

@@ -107,7 +107,7 @@ class HostUpClient:
             headers=headers,
             cookies=NoCookies(),
             follow_redirects=False,
-            verify=tls.context() if transport is None else True,
+            verify=tls.context(config.ca_file) if transport is None else True,
             timeout=httpx.Timeout(config.timeout_seconds, connect=CONNECT_TIMEOUT_SECONDS),
             transport=transport,
         ) as http:

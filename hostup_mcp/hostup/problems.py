@@ -241,9 +241,10 @@ def connection_failed(error: httpx.RequestError, base_url: str) -> Problem:
         return synthesized(
             "certificate_not_trusted",
             "HostUp's TLS certificate could not be verified",
-            f"Certificate verification failed connecting to {base_url} ({certificate_error(error)}). Behind a "
-            "TLS-inspecting proxy or with a private CA, point this server at the CA bundle that signs it with "
-            "SSL_CERT_FILE=/path/to/ca-bundle.pem (or SSL_CERT_DIR).",
+            f"Certificate verification failed connecting to {base_url} ({certificate_error(error)}). The "
+            "server trusts what the operating system trusts; behind a TLS-inspecting proxy or with a private CA "
+            "that the system does not hold, name the CA's PEM file in HOSTUP_CA_FILE=/path/to/ca.pem "
+            "(or SSL_CERT_FILE).",
         )
     return synthesized(
         "connection_failed",
