@@ -1,11 +1,13 @@
 """Build hostup_mcp/tools/iso_media_view.html: the view template with the official MCP Apps `App` class inlined.
 
     npm ci --prefix tests/clients      # installs the pinned @modelcontextprotocol/ext-apps (and zod, for its licence)
-    python scripts/build_view.py       # writes the view; --check only compares (the tests run that)
+    python scripts/build_view.py       # writes the view and LICENSES/; --check only compares (the tests run that)
 
 Hosts give a view a strict CSP and some ignore declared domains, so the view loads nothing: ext-apps'
 `app-with-deps.js` (one ESM file with its dependencies) is pasted in, its final `export{…}` rewritten to
-`globalThis.McpExtApps = {…}` for the view's own script, under its licence notice.
+`globalThis.McpExtApps = {…}` for the view's own script, under its licence notice. The licences of the
+inlined code are also written to LICENSES/, which the wheel ships (pyproject.toml: license-files). The template's
+__VERSION__ becomes the package's version.
 """
 
 from __future__ import annotations
@@ -18,10 +20,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "scripts" / "view" / "iso_media.html"
 OUTPUT = ROOT / "hostup_mcp" / "tools" / "iso_media_view.html"
+LICENSES = ROOT / "LICENSES"
+VERSION_FILE = ROOT / "hostup_mcp" / "__init__.py"
 PACKAGES = ROOT / "tests" / "clients" / "node_modules"
 EXT_APPS = PACKAGES / "@modelcontextprotocol" / "ext-apps"
 PINNED = "2.0.4"
 PLACEHOLDER = "/*__EXT_APPS__*/"
+# The packages app-with-deps.js bundles, by the name of their licence file in LICENSES/.
+INLINED = {
+    "modelcontextprotocol-ext-apps.txt": EXT_APPS,
+    "modelcontextprotocol-sdk.txt": PACKAGES / "@modelcontextprotocol" / "sdk",
+    "zod.txt": PACKAGES / "zod",
+}
 
 
 def build() -> str:
@@ -43,7 +53,14 @@ def build() -> str:
         + licence(PACKAGES / "zod" / "LICENSE")
         + "\n*/\n"
     )
-    return TEMPLATE.read_text().replace(PLACEHOLDER, notice + script)
+    version = re.search(r'__version__ = "([^"]+)"', VERSION_FILE.read_text())
+    if version is None:
+        raise SystemExit(f"no __version__ in {VERSION_FILE.relative_to(ROOT)}")
+    return TEMPLATE.read_text().replace(PLACEHOLDER, notice + script).replace("__VERSION__", version.group(1))
+
+
+def licences() -> dict[Path, str]:
+    return {LICENSES / name: (package / "LICENSE").read_text() for name, package in INLINED.items()}
 
 
 def licence(path: Path) -> str:
@@ -51,14 +68,16 @@ def licence(path: Path) -> str:
 
 
 def main() -> int:
-    built = build()
+    built = {OUTPUT: build(), **licences()}
     if "--check" in sys.argv:
-        if OUTPUT.read_text() != built:
-            print(f"{OUTPUT.relative_to(ROOT)} is out of date: python scripts/build_view.py", file=sys.stderr)
-            return 1
-        return 0
-    OUTPUT.write_text(built)
-    print(f"wrote {OUTPUT.relative_to(ROOT)} ({len(built.encode()):,} bytes)")
+        stale = [path for path, text in built.items() if not path.is_file() or path.read_text() != text]
+        for path in stale:
+            print(f"{path.relative_to(ROOT)} is out of date: python scripts/build_view.py", file=sys.stderr)
+        return 1 if stale else 0
+    LICENSES.mkdir(exist_ok=True)
+    for path, text in built.items():
+        path.write_text(text)
+    print(f"wrote {OUTPUT.relative_to(ROOT)} ({len(built[OUTPUT].encode()):,} bytes) and {LICENSES.name}/")
     return 0
 
 
