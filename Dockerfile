@@ -9,6 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY pyproject.toml README.md LICENSE ./
+COPY LICENSES ./LICENSES
 COPY hostup_mcp ./hostup_mcp
 RUN pip install . && useradd --system --uid 10001 --no-create-home hostup
 

@@ -3,6 +3,7 @@ checked is that they say what the server does: its command, port, probe path and
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from pathlib import Path
@@ -102,3 +103,61 @@ def test_secrets_come_from_a_secret_never_from_the_manifest(variable: str):
         assert "secretKeyRef" in values[variable]["valueFrom"]
     else:
         assert f"# shared: - name: {variable}" in text
+
+
+def test_the_pods_get_no_service_account_token():
+    assert deployment()["spec"]["template"]["spec"]["automountServiceAccountToken"] is False
+
+
+def test_the_network_policy_lets_the_pods_reach_only_dns_and_https():
+    (policy,) = [document for document in DOCUMENTS if document["kind"] == "NetworkPolicy"]
+    spec = policy["spec"]
+    reachable = {(port["protocol"], port["port"]) for rule in spec["egress"] for port in rule["ports"]}
+
+    assert spec["podSelector"] == deployment()["spec"]["selector"]
+    assert set(spec["policyTypes"]) == {"Ingress", "Egress"}  # without Egress listed, all egress stays open
+    assert all(set(rule) == {"ports"} for rule in spec["egress"])  # no rule opens every port to some address
+    assert reachable == {("UDP", 53), ("TCP", 53), ("TCP", 443)}
+    assert [port["port"] for rule in spec["ingress"] for port in rule["ports"]] == [
+        container()["ports"][0]["containerPort"]
+    ]
+
+
+def docker_context(root: Path) -> list[Path]:
+    """The files `docker build` sends for `root`, by .dockerignore's rules (the last pattern that matches a path
+    or one of its parent folders decides; `!` takes a path back in)."""
+    rules = [line.strip() for line in (root / ".dockerignore").read_text().splitlines()]
+    rules = [rule for rule in rules if rule and not rule.startswith("#")]
+
+    def ignored(relative: str) -> bool:
+        verdict = False
+        parts = relative.split("/")
+        prefixes = ["/".join(parts[: index + 1]) for index in range(len(parts))]
+        for rule in rules:
+            pattern = rule.removeprefix("!").rstrip("/")
+            if any(fnmatch.fnmatchcase(prefix, pattern) for prefix in prefixes):
+                verdict = not rule.startswith("!")
+        return verdict
+
+    skipped = {".git"}
+    return [
+        path
+        for path in root.rglob("*")
+        if path.is_file()
+        and not skipped & set(path.relative_to(root).parts)
+        and not ignored(path.relative_to(root).as_posix())
+    ]
+
+
+def test_the_docker_build_context_is_what_the_dockerfile_copies_and_no_more():
+    sent = {path.relative_to(ROOT).as_posix() for path in docker_context(ROOT)}
+    copied = [line.split()[1:-1] for line in DOCKERFILE.splitlines() if line.startswith("COPY ")]
+    sources = [source for line in copied for source in line]
+
+    for source in sources:
+        assert any(name == source or name.startswith(f"{source.rstrip('/')}/") for name in sent), source
+    assert not any(
+        name.startswith((".venv", "tests/", "benchmarks/", "mutants/")) or "node_modules" in name for name in sent
+    )
+    assert not any("__pycache__" in name for name in sent)
+    assert sum((ROOT / name).stat().st_size for name in sent) < 2_000_000
