@@ -19,6 +19,7 @@ import subprocess
 import sys
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,6 +174,7 @@ class Mutation:
         return self.function == known.function and any(known.mutated in line for line in self.added)
 
 
+@cache  # each survivor's lines are looked up in its module's mutants, which take seconds to parse
 def mutations(mutated_source: Path) -> dict[str, Mutation]:
     """Each mutant in one of mutmut's mutated files, by mutant name."""
     tree = ast.parse(mutated_source.read_text())
