@@ -13,13 +13,23 @@ import anyio
 import httpx
 import pytest
 from mcp import Client
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
 from pydantic import SecretStr
 
 from hostup_mcp.config import Config
 from hostup_mcp.hostup.client import HostUpClient
 from hostup_mcp.server import build_server
 from hostup_mcp.tools.access import hostup_client
-from hostup_mcp.tools.registry import CallLimit, busy, caller_of, not_run, unusable_answer
+from hostup_mcp.tools.registry import (
+    CallLimit,
+    ToolRegistry,
+    UnusableAnswerError,
+    busy,
+    caller_of,
+    not_run,
+    unusable_answer,
+)
 from tests.fake_hostup import API_KEY, DOCUMENTED_200, EXAMPLE_VPS_ID
 from tests.results import problem_of
 
@@ -156,3 +166,88 @@ def test_busy_names_this_keys_share_only_when_it_holds_some():
         "This server is already handling 8 tool calls, 2 of them for this same key (its share); nothing was sent to "
         "HostUp."
     )
+
+
+def registered(body: Any) -> Any:
+    """A tool registered the way every tool of ours is, around `body`."""
+    registry = ToolRegistry(Config(api_key=SecretStr(SERVER_KEY)))
+    registry.tool(
+        name="probe_tool",
+        title="Probe",
+        description="A tool for the test.",
+        annotations=ToolAnnotations(readOnlyHint=True),
+    )(body)
+    (tool,) = registry.tools
+    return tool
+
+
+async def test_a_call_the_sdk_refuses_before_the_body_ran_is_explained_and_logged(caplog):
+    async def body(count: int) -> str:
+        raise ToolError("the SDK's own reason")
+
+    result = await registered(body).run({"count": 1}, None)
+
+    assert result.is_error is True
+    assert problem_of(result)["code"] == not_run("").code == "tool_not_run"
+    assert "the SDK's own reason" in problem_of(result)["detail"]
+    assert "tool probe_tool refused by the MCP SDK: " in caplog.text
+    assert "the SDK's own reason" in caplog.text
+
+
+async def test_arguments_the_tool_cannot_take_are_logged_by_name_only(caplog):
+    caplog.set_level(logging.INFO, logger="hostup_mcp.tools.registry")
+
+    async def body(count: int) -> str:
+        return "never"
+
+    result = await registered(body).run({"count": "many-secret-value"}, None)
+
+    assert result.is_error is True
+    assert "tool probe_tool rejected arguments: ['count']" in caplog.text
+    assert "many-secret-value" not in caplog.text  # a value may be anything the model was given
+
+
+async def test_the_answer_to_a_question_that_does_not_fit_is_logged_as_such(caplog):
+    caplog.set_level(logging.INFO, logger="hostup_mcp.tools.registry")
+
+    async def body() -> str:
+        raise UnusableAnswerError("Resolver 'confirm': not a boolean")
+
+    result = await registered(body).run({}, None)
+
+    assert problem_of(result)["code"] == unusable_answer().code
+    assert "tool probe_tool: the answer to its question could not be used" in caplog.text
+
+
+async def test_one_caller_cannot_take_a_second_slot_through_a_tool_while_another_caller_can():
+    registry = ToolRegistry(Config(api_key=SecretStr(SERVER_KEY), max_concurrent_calls=4))  # a quarter: 1 each
+    release = anyio.Event()
+
+    async def body() -> str:
+        await release.wait()
+        return "done"
+
+    registry.tool(name="slow_tool", title="Slow", description="Waits.", annotations=ToolAnnotations(readOnlyHint=True))(
+        body
+    )
+    (tool,) = registry.tools
+
+    def context(key: str) -> Any:
+        return SimpleNamespace(request_context=SimpleNamespace(request=SimpleNamespace(headers={"authorization": key})))
+
+    results: dict[str, Any] = {}
+
+    async def call(label: str, key: str) -> None:
+        results[label] = await tool.run({}, context(key))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(call, "alice first", "Bearer alice")
+        await anyio.wait_all_tasks_blocked()
+        await call("alice again", "Bearer alice")
+        group.start_soon(call, "bob", "Bearer bob")
+        await anyio.wait_all_tasks_blocked()
+        release.set()
+
+    assert problem_of(results["alice again"])["code"] == "busy"
+    assert results["alice first"] == "done"
+    assert results["bob"] == "done"

@@ -8,6 +8,7 @@ header only.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import anyio
@@ -22,7 +23,8 @@ from pydantic import SecretStr
 
 from hostup_mcp.config import Config, HttpSettings
 from hostup_mcp.hostup.sandbox import EXAMPLE_ISO_ID, EXAMPLE_VPS_ID
-from hostup_mcp.http import bracketed, build_app
+from hostup_mcp.http import bracketed, build_app, state_security
+from hostup_mcp.server import QUESTION_SECONDS
 from tests.fake_hostup import API_KEY, FakeHostUp
 
 pytestmark = pytest.mark.anyio
@@ -193,13 +195,20 @@ INITIALIZE = {
 MCP_HEADERS = {"accept": "application/json, text/event-stream", "authorization": f"Bearer {API_KEY}"}
 
 
-async def post_initialize(settings: HttpSettings, host: str) -> httpx.Response:
-    config = Config(api_key=None, key_source="request")
+async def post_initialize(
+    settings: HttpSettings,
+    host: str,
+    config: Config = Config(api_key=None, key_source="request"),  # noqa: B008 - frozen, never changed
+    headers: dict[str, str] | None = None,
+    content: bytes | None = None,
+) -> httpx.Response:
     gate = build_app(config, settings)
     inner = gate.app  # type: ignore[attr-defined]  # the SDK's Starlette app, whose lifespan runs its sessions
     transport = httpx.ASGITransport(app=gate)
+    sent = {**MCP_HEADERS, "content-type": "application/json", **(headers or {})}
+    body = content if content is not None else json.dumps(INITIALIZE).encode()
     async with inner.router.lifespan_context(inner), httpx.AsyncClient(transport=transport, base_url=host) as client:
-        return await client.post("/mcp", json=INITIALIZE, headers=MCP_HEADERS)
+        return await client.post("/mcp", content=body, headers=sent)
 
 
 async def test_each_request_is_answered_with_json_and_no_session_to_keep():
@@ -220,6 +229,7 @@ async def test_each_request_is_answered_with_json_and_no_session_to_keep():
         ("127.0.0.2", "http://127.0.0.2:8000", 200),  # the bound address is as local as 127.0.0.1
         ("::1", "http://[::1]:8000", 200),
         ("127.0.0.1", "http://rebound.example:8000", 421),  # a web page's name rebound onto 127.0.0.1
+        ("127.0.0.2", "http://rebound.example:8000", 421),  # on every loopback address, not only the SDK's
     ],
 )
 async def test_on_loopback_only_local_host_names_are_answered(bound: str, host: str, status: int):
@@ -250,3 +260,71 @@ async def test_no_request_needs_a_session_from_an_earlier_one():
 )
 def test_an_address_is_written_as_a_host_header_writes_it(host: str, in_a_host_header: str):
     assert bracketed(host) == in_a_host_header
+
+
+async def test_health_is_answered_before_any_key_check_in_every_mode():
+    for mode in MODES:
+        async with client_for(mode) as client:
+            answer = await client.get("/healthz")
+
+        assert answer.status_code == 200
+        assert answer.json() == {"status": "ok"}
+        assert answer.headers["content-length"] == str(len(answer.content))
+
+
+async def test_the_405_says_why_in_its_body():
+    async with client_for("demo") as client:
+        answer = await client.get("/mcp")
+
+    assert answer.json()["error"] == "method_not_allowed"
+    assert "POST only" in answer.json()["error_description"]
+
+
+async def test_off_loopback_a_web_page_is_refused_before_its_key_is_looked_at():
+    settings = HttpSettings(host="0.0.0.0")
+    answer = await post_initialize(settings, "https://mcp.example.com", headers={"origin": "https://evil.example"})
+
+    assert answer.status_code == 403
+    assert answer.json()["error"] == "origin_not_allowed"
+    assert "no CORS headers" in answer.json()["error_description"]
+
+
+async def test_on_loopback_a_local_page_is_answered_and_a_foreign_one_is_not():
+    local = await post_initialize(HttpSettings(), LOCAL, headers={"origin": "http://127.0.0.1:8000"})
+    foreign = await post_initialize(HttpSettings(), LOCAL, headers={"origin": "https://evil.example"})
+
+    assert local.status_code == 200
+    assert foreign.status_code == 403
+
+
+async def test_a_body_over_64_kib_is_refused_and_one_at_the_limit_is_read():
+    document = json.dumps(INITIALIZE).encode()
+    at_limit = document[:-1] + b" " * (64 * 1024 - len(document)) + b"}"
+
+    assert (await post_initialize(HttpSettings(), LOCAL, content=at_limit)).status_code == 200
+    assert (await post_initialize(HttpSettings(), LOCAL, content=at_limit + b" ")).status_code == 413
+
+
+async def test_a_local_server_key_needs_no_credential_from_its_caller():
+    config = Config(api_key=SecretStr(API_KEY))
+    headers = {"authorization": ""}
+
+    assert (await post_initialize(HttpSettings(), LOCAL, config=config, headers=headers)).status_code == 200
+
+
+@pytest.mark.parametrize(("presented", "status"), [("t" * 32, 200), ("u" * 32, 200), ("v" * 32, 401), ("", 401)])
+async def test_a_shared_server_key_takes_any_one_of_its_tokens_and_nothing_else(presented: str, status: int):
+    config = Config(api_key=SecretStr(API_KEY))
+    settings = HttpSettings(host="0.0.0.0", tokens=(SecretStr("t" * 32), SecretStr("u" * 32)))
+    headers = {"authorization": f"Bearer {presented}" if presented else ""}
+
+    answer = await post_initialize(settings, "https://mcp.example.com", config=config, headers=headers)
+
+    assert answer.status_code == status
+    if status == 401:
+        assert answer.json()["error"] == "invalid_token"
+
+
+def test_a_sealed_question_lives_as_long_as_the_question():
+    for config in (Config(api_key=None, key_source="request"), Config(api_key=SecretStr(API_KEY))):
+        assert state_security(config, HttpSettings()).ttl == QUESTION_SECONDS

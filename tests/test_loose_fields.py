@@ -17,6 +17,7 @@ from mcp import Client
 from pydantic import SecretStr
 
 from hostup_mcp.config import Config
+from hostup_mcp.hostup.sandbox import problem_response
 from hostup_mcp.server import build_server
 from tests.conftest import FAST_RETRY
 from tests.fake_hostup import API_KEY, DOCUMENTED_200, EXAMPLE_VPS_ID
@@ -88,3 +89,78 @@ async def test_a_boot_order_that_is_no_object_is_still_refused(not_an_object: An
 
     assert result.is_error is True
     assert "unexpected_response_shape" in text_of(result)
+
+
+# Members HostUp leaves out stay out: the structured content is HostUp's document as sent, not our model of it
+# with every optional member filled in as null (which would read as "HostUp says there is no next page", …).
+SPARSE_ANSWERS: list[tuple[str, dict[str, Any], str, int, dict[str, Any]]] = [
+    ("list_vps", {}, "/api/v2/vps", 200, {"data": [{"id": "vps_sparse"}]}),
+    ("get_job", {"job_id": "job_sparse"}, "/api/jobs/job_sparse", 200, {"data": {"jobId": "job_sparse"}}),
+    (
+        "download_vps_iso",
+        {"vps_id": EXAMPLE_VPS_ID, "url": "https://releases.example.com/d.iso", "filename": "d.iso"},
+        f"/api/v2/vps/{EXAMPLE_VPS_ID}/iso/actions/from-url",
+        202,
+        {"operation": {"status": "queued", "jobId": "job_sparse"}},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "path", "status", "sent"), SPARSE_ANSWERS, ids=[row[0] for row in SPARSE_ANSWERS]
+)
+async def test_members_hostup_leaves_out_are_not_added(
+    tool: str, arguments: dict[str, Any], path: str, status: int, sent: dict[str, Any]
+):
+    async def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == path:
+            return httpx.Response(status, json=sent)
+        return httpx.Response(200, json=DOCUMENTED_200)  # the ISO state a write reads first
+
+    config = Config(api_key=SecretStr(API_KEY), enable_writes=True)
+    server = build_server(config, transport=httpx.MockTransport(handle), retry=FAST_RETRY)
+    async with Client(server) as client:
+        result = await client.call_tool(tool, arguments)
+
+    assert hostup_document(result) == sent
+
+
+def refusing(status: int) -> Any:
+    async def handle(request: httpx.Request) -> httpx.Response:
+        return problem_response(status, request.url.path)
+
+    return handle
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "next_step"),
+    [
+        ("list_vps", {}, "HostUp found nothing to list here; check primary_ip, or call list_vps without it."),
+        (
+            "get_job",
+            {"job_id": "job_gone"},
+            "no such job (it may have expired): check the id, or re-read list_vps_iso_media instead.",
+        ),
+    ],
+)
+async def test_a_read_hostup_does_not_find_says_what_to_check_for_that_tool(
+    tool: str, arguments: dict[str, Any], next_step: str
+):
+    server = build_server(Config(api_key=SecretStr(API_KEY)), transport=httpx.MockTransport(refusing(404)))
+    async with Client(server) as client:
+        result = await client.call_tool(tool, arguments)
+
+    assert text_of(result).endswith(f"Next step: {next_step}")
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"), [("list_vps_iso_media", {"vps_id": EXAMPLE_VPS_ID}), ("get_job", {"job_id": "job_x"})]
+)
+async def test_a_read_the_key_may_not_make_names_the_read_scope(tool: str, arguments: dict[str, Any]):
+    server = build_server(Config(api_key=SecretStr(API_KEY)), transport=httpx.MockTransport(refusing(403)))
+    async with Client(server) as client:
+        result = await client.call_tool(tool, arguments)
+
+    assert "the API key lacks the read:vm scope" in text_of(result)
+    if "vps_id" in arguments:
+        assert f"or {EXAMPLE_VPS_ID} is not on this key's account" in text_of(result)

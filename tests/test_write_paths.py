@@ -214,3 +214,104 @@ def test_a_form_is_asked_only_of_a_client_that_takes_forms_over_a_connection_tha
     elicitation: ElicitationCapability | None, version: str, can_send_request: bool, asks: bool
 ):
     assert can_ask(context(elicitation, version, can_send_request)) is asks
+
+
+# Each write tool's own words when HostUp refuses or fails it: what it was doing, on which VPS, and what to check.
+WRITES = {
+    "mount_vps_iso": (
+        {"vps_id": EXAMPLE_VPS_ID, "iso_id": EXAMPLE_ISO_ID, "device": "ide3"},
+        "POST",
+        "mount",
+        "no such VPS or ISO: check vps_id with list_vps and iso_id with list_vps_iso_media.",
+    ),
+    "unmount_vps_iso": ({"vps_id": EXAMPLE_VPS_ID}, "POST", "unmount", "no such VPS: check vps_id with list_vps."),
+    "download_vps_iso": (
+        {"vps_id": EXAMPLE_VPS_ID, "url": "https://releases.example.com/debian-12.iso", "filename": "debian-12.iso"},
+        "POST",
+        "download",
+        "no such VPS: check vps_id with list_vps.",
+    ),
+    "delete_vps_iso": (
+        {**DELETE, "confirm": True},
+        "DELETE",
+        "deletion",
+        "no such VPS or ISO: check ids with list_vps and list_vps_iso_media.",
+    ),
+}
+
+
+@pytest.mark.parametrize("tool", list(WRITES))
+async def test_a_write_hostup_does_not_find_says_what_to_check_for_that_tool(tool: str):
+    arguments, method, _action, not_found = WRITES[tool]
+    hostup = Scripted(**{method: [problem_response(404, ISO_PATH)]})
+
+    async with connected(hostup) as client:
+        result = await client.call_tool(tool, arguments)
+
+    assert problem_of(result)["status"] == 404
+    assert result.content[0].text.endswith(f"Next step: {not_found}")
+
+
+@pytest.mark.parametrize("tool", list(WRITES))
+async def test_a_write_hostup_fails_after_receiving_names_what_may_have_happened(tool: str):
+    arguments, method, action, _ = WRITES[tool]
+    hostup = Scripted(**{method: [problem_response(502, ISO_PATH)]})
+
+    async with connected(hostup) as client:
+        result = await client.call_tool(tool, arguments)
+
+    assert f"HostUp may or may not have carried out the {action}, so it was not repeated" in result.content[0].text
+    assert hostup.sent(method) == 1
+
+
+@pytest.mark.parametrize("tool", list(WRITES))
+async def test_a_write_the_key_may_not_make_names_the_vps_and_the_scopes(tool: str):
+    arguments, method, _, _ = WRITES[tool]
+    hostup = Scripted(**{method: [problem_response(403, ISO_PATH)]})
+
+    async with connected(hostup) as client:
+        result = await client.call_tool(tool, arguments)
+
+    assert f"or {EXAMPLE_VPS_ID} is not on this key's account" in result.content[0].text
+    assert "write:vm" in result.content[0].text
+
+
+@pytest.mark.parametrize(
+    ("reason", "code", "says"),
+    [
+        ("pending_order", "ORDER_PENDING", "HostUp's canMount gate is closed: pending_order (code ORDER_PENDING)."),
+        (None, None, "HostUp's canMount gate is closed: no reason given."),
+    ],
+)
+async def test_a_closed_gate_is_explained_in_hostups_words_and_nothing_is_sent(
+    reason: str | None, code: str | None, says: str
+):
+    state = copy.deepcopy(DOCUMENTED_200)
+    state["actions"]["canMount"] = {"allowed": False, "reason": reason, "code": code}
+    hostup = Scripted(GET=[httpx.Response(200, json=state)])
+
+    async with connected(hostup) as client:
+        result = await client.call_tool("mount_vps_iso", WRITES["mount_vps_iso"][0])
+
+    problem = problem_of(result)
+    assert problem["title"] == "Mounting is blocked right now"
+    assert problem["detail"] == f"{says} Nothing was sent."
+    assert (problem["gate"], problem.get("gateReason"), problem.get("gateCode")) == ("canMount", reason, code)
+    assert hostup.sent("POST") == 0
+
+
+async def test_an_unknown_iso_is_named_with_the_first_ten_the_vps_has():
+    state = copy.deepcopy(DOCUMENTED_200)
+    template = state["available"][0]
+    state["available"] = [{**template, "id": f"iso_{index:02d}", "name": f"{index}.iso"} for index in range(12)]
+    hostup = Scripted(GET=[httpx.Response(200, json=state)])
+    arguments = {**WRITES["mount_vps_iso"][0], "iso_id": "iso_missing"}
+
+    async with connected(hostup) as client:
+        result = await client.call_tool("mount_vps_iso", arguments)
+
+    problem = problem_of(result)
+    known = ", ".join(f"iso_{index:02d}" for index in range(10))
+    assert problem["title"] == "No such ISO on this VPS"
+    assert problem["detail"] == f"iso_missing is not among this VPS's available ISOs ({known}). Nothing was sent."
+    assert hostup.sent("POST") == 0
