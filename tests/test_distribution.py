@@ -8,6 +8,7 @@ import re
 import shutil
 import ssl
 import subprocess
+import sys
 import tomllib
 import zipfile
 from pathlib import Path
@@ -67,7 +68,8 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundle built by the documented script, unpacked as a host would."""
     mcpb = Path(node_bin("mcpb"))
     out = tmp_path_factory.mktemp("dist")
-    path = f"{mcpb.parent}{os.pathsep}{os.environ['PATH']}"  # the script runs mcpb from PATH
+    # the script runs mcpb and uv from PATH
+    path = os.pathsep.join([str(mcpb.parent), str(Path(sys.executable).parent), os.environ["PATH"]])
     subprocess.run(
         ["bash", str(ROOT / "scripts" / "pack-bundle.sh"), str(out)],
         check=True,
@@ -76,8 +78,9 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     (packed,) = out.glob("*.mcpb")
     assert packed.name == f"hostup-mcp-{__version__}.mcpb"
-    # ~60 kB of our code and data, ~180 kB for the view (the official App class is ~540 kB before zipping)
-    assert packed.stat().st_size < 300_000
+    # ~60 kB of our code and data, ~180 kB for the view (the official App class is ~540 kB before zipping),
+    # ~40 kB for the lock
+    assert packed.stat().st_size < 400_000
     unpacked = tmp_path_factory.mktemp("extension")
     with zipfile.ZipFile(packed) as archive:
         archive.extractall(unpacked)
@@ -100,9 +103,30 @@ def test_bundle_holds_what_the_manifest_needs_and_nothing_else(bundle: Path):
     files = {path.relative_to(bundle).as_posix() for path in bundle.rglob("*") if path.is_file()}
 
     assert MANIFEST["server"]["entry_point"] in files
-    assert {"manifest.json", "pyproject.toml", MANIFEST["icon"]} <= files  # uv installs from pyproject.toml
+    assert {"manifest.json", "pyproject.toml", "uv.lock", ".python-version", MANIFEST["icon"]} <= files
+    assert {f"LICENSES/{path.name}" for path in (ROOT / "LICENSES").iterdir()} <= files
     assert all(not name.startswith(("tests/", "benchmarks/", ".venv/", ".ci/", "scripts/")) for name in files)
     assert f'__version__ = "{MANIFEST["version"]}"' in (bundle / "hostup_mcp" / "__init__.py").read_text()
+    project = tomllib.loads((bundle / "pyproject.toml").read_text())
+    assert project["project"]["dependencies"] == PYPROJECT["project"]["dependencies"]
+    assert "optional-dependencies" not in project["project"]  # nothing of the tests or benchmarks
+    assert project["tool"]["uv"]["package"] is False  # run from source: no build backend fetched at first start
+
+
+def locked_versions(lock: Path) -> dict[str, str]:
+    """Each locked package's version (the project itself has none: its version is dynamic)."""
+    return {package["name"]: package.get("version", "") for package in tomllib.loads(lock.read_text())["package"]}
+
+
+def test_the_bundle_locks_the_runtime_dependencies_at_the_projects_locked_versions(bundle: Path):
+    project = locked_versions(ROOT / "uv.lock")
+    carried = locked_versions(bundle / "uv.lock")
+
+    del carried["hostup-mcp"]  # the project itself: dynamic in the project lock, written out in the bundle
+    assert {name: project[name] for name in carried} == carried  # every version is the one CI tested
+    assert {"mcp", "httpx", "pydantic", "uvicorn", "truststore"} <= set(carried)
+    assert not {"pytest", "hypothesis", "fastmcp", "playwright", "mutmut", "ruff"} & set(carried)
+    assert (bundle / ".python-version").read_text().strip() == "3.11"
 
 
 @pytest.mark.anyio
@@ -123,6 +147,22 @@ async def test_bundle_starts_exactly_as_mcp_config_says_and_lists_its_tools(bund
 
     assert [tool.name for tool in tools] == [tool["name"] for tool in MANIFEST["tools"]]
     assert hostup_document(result) == {**DOCUMENTED_ISO_MEDIA, "demo": True}
+    # The environment uv made in the extension's folder holds exactly the locked versions.
+    installed = installed_versions(bundle / ".venv")
+    # (the lock also holds what only other systems install, such as pywin32)
+    assert installed.items() <= locked_versions(bundle / "uv.lock").items()
+    assert {"mcp", "httpx", "pydantic", "pydantic-core", "uvicorn", "truststore"} <= set(installed)
+
+
+def installed_versions(venv: Path) -> dict[str, str]:
+    interpreter = venv / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    listing = "import importlib.metadata as m, json; print(json.dumps({d.name: d.version for d in m.distributions()}))"
+    found = json.loads(subprocess.run([interpreter, "-c", listing], check=True, capture_output=True).stdout)
+    return {canonical(name): version for name, version in found.items()}
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 @pytest.mark.anyio
