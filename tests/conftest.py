@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -88,3 +89,14 @@ def key_never_leaks(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Monk
     texts = [("logs", line) for line in records.lines] + [("stdout", out), ("stderr", err)]
     for where, text in texts + [("a tool result", result) for result in results]:
         assert API_KEY not in text, f"the API key leaked into {where}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `posix` cannot run on Windows (no SIGTERM to stop a server gracefully): they are skipped
+    there with that reason, which `-ra` prints, never left out unseen."""
+    if sys.platform != "win32":
+        return
+    skip = pytest.mark.skip(reason="POSIX only: stops its server with SIGTERM, which Windows does not have")
+    for item in items:
+        if item.get_closest_marker("posix"):
+            item.add_marker(skip)

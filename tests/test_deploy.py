@@ -49,6 +49,7 @@ def test_the_image_runs_the_http_server_on_all_addresses_as_a_user():
     assert f"http://127.0.0.1:8000{HEALTH_PATH}" in DOCKERFILE  # the HEALTHCHECK
 
 
+@pytest.mark.posix  # stops the server with SIGTERM
 def test_the_images_command_serves_the_demo():
     # The Dockerfile's own arguments, with only the port made free for the test.
     args = instruction("CMD")

@@ -12,6 +12,8 @@ import pytest
 
 from tests.http_server import HttpServer, http_server
 
+pytestmark = pytest.mark.posix  # stops servers with SIGTERM
+
 ANSWER_WITHIN_SECONDS = 12  # the server's request deadline is 10 s
 PATHS = ["/mcp", "/healthz", "/", "/.well-known/oauth-protected-resource", "/register", "/mcp/", "/%2e%2e/etc"]
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"]

@@ -24,7 +24,7 @@ from tests.http_server import bearer, http_client, http_server
 from tests.results import hostup_document, problem_of, without_guidance
 from tests.scripted_server import ScriptedServer, Step
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.posix, pytest.mark.anyio]
 TOKEN = "tok_3f1d8c9a7b6e5d4c2b1a"
 ISO = {"vps_id": EXAMPLE_VPS_ID}
 INITIALIZE = {

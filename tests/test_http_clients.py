@@ -18,6 +18,8 @@ from tests.other_clients import NODE_MODULES, TIMEOUT_SECONDS, Call, require, ru
 from tests.results import without_guidance
 from tests.scripted_server import closed_port
 
+pytestmark = pytest.mark.posix  # stops servers with SIGTERM
+
 
 @pytest.fixture
 def per_user() -> Iterator[HttpServer]:

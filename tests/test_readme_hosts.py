@@ -18,6 +18,8 @@ from tests.other_clients import node_bin
 from tests.real_hosts import base_env, claude, claude_env, run, run_codex
 from tests.stdio_session import console_script
 
+pytestmark = pytest.mark.posix  # stops servers with SIGTERM
+
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 CHECKOUT_COMMAND = "uvx --from /path/to/hostup-mcp hostup-mcp"
 PLACEHOLDER_URL = "https://mcp.example.com/mcp"

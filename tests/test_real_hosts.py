@@ -16,6 +16,8 @@ from tests.host_scenarios import SCRIPT, assert_row
 from tests.http_server import HttpServer, http_server
 from tests.real_hosts import HOSTS, Remote, Stdio, ThroughMcpRemote, run_claude
 
+pytestmark = pytest.mark.posix  # stops servers with SIGTERM
+
 
 @pytest.fixture(scope="module")
 def remote() -> Iterator[HttpServer]:

@@ -17,7 +17,7 @@ from tests.fake_hostup import API_KEY, DOCUMENTED_200, FakeHostUp, serve_http
 from tests.http_server import HttpServer, bearer, http_client, http_server
 from tests.results import hostup_document
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.posix, pytest.mark.anyio]
 SHARED_SECRET = "replicas-share-this-state-secret-0123456789"
 
 
