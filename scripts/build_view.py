@@ -3,6 +3,9 @@
     npm ci --prefix tests/clients      # installs the pinned @modelcontextprotocol/ext-apps (and zod, for its licence)
     python scripts/build_view.py       # writes the view and LICENSES/; --check only compares (the tests run that)
 
+From an sdist (which has no tests/ folder), name the folder where those packages are installed:
+`--node-modules DIR` (e.g. after `npm install @modelcontextprotocol/ext-apps@2.0.4` in an empty folder).
+
 Hosts give a view a strict CSP and some ignore declared domains, so the view loads nothing: ext-apps'
 `app-with-deps.js` (one ESM file with its dependencies) is pasted in, its final `export{…}` rewritten to
 `globalThis.McpExtApps = {…}` for the view's own script, under its licence notice. The licences of the
@@ -22,7 +25,15 @@ TEMPLATE = ROOT / "scripts" / "view" / "iso_media.html"
 OUTPUT = ROOT / "hostup_mcp" / "tools" / "iso_media_view.html"
 LICENSES = ROOT / "LICENSES"
 VERSION_FILE = ROOT / "hostup_mcp" / "__init__.py"
-PACKAGES = ROOT / "tests" / "clients" / "node_modules"
+
+
+def node_modules() -> Path:
+    if "--node-modules" in sys.argv:
+        return Path(sys.argv[sys.argv.index("--node-modules") + 1]).resolve()
+    return ROOT / "tests" / "clients" / "node_modules"
+
+
+PACKAGES = node_modules()
 EXT_APPS = PACKAGES / "@modelcontextprotocol" / "ext-apps"
 PINNED = "2.0.4"
 PLACEHOLDER = "/*__EXT_APPS__*/"

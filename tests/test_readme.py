@@ -122,9 +122,22 @@ async def test_the_tool_table_lists_exactly_the_served_tools_with_their_annotati
         assert ("**not idempotent**" in hint_text) is (not hints.idempotent_hint), name
 
 
+REPOSITORY = "https://github.com/hostup-mcp/hostup-mcp"
+RAW = "https://raw.githubusercontent.com/hostup-mcp/hostup-mcp/main/"
+
+
+def test_every_link_and_image_is_absolute_so_it_works_on_pypi_too():
+    targets = re.findall(r"\]\(([^)\s]+)\)", README)
+
+    assert targets
+    assert [target for target in targets if not target.startswith(("https://", "http://"))] == []
+
+
 def test_every_page_the_readme_links_to_exists():
     root = Path(__file__).resolve().parent.parent
-    links = set(re.findall(r"\]\(((?:docs/)?[\w./-]+\.md)(?:#[\w-]+)?\)", README))
+    pages = set(re.findall(rf"\]\({re.escape(REPOSITORY)}/blob/main/([\w./-]+)(?:#[\w-]+)?\)", README))
+    images = set(re.findall(rf"\]\({re.escape(RAW)}([\w./-]+)\)", README))
 
-    assert {"docs/remote.md", "docs/errors.md", "docs/reliability.md"} <= links
-    assert [link for link in links if not (root / link).exists()] == []
+    assert {"docs/remote.md", "docs/errors.md", "docs/reliability.md"} <= pages
+    assert images == {"docs/view.png"}
+    assert [link for link in pages | images if not (root / link).exists()] == []
