@@ -322,3 +322,29 @@ def test_the_unsafe_combinations_are_refused(key_source: str, host: str, tokens:
 
 def test_the_demo_is_never_refused():
     HttpSettings(host="0.0.0.0", tokens=()).check(Config(api_key=None).as_demo())
+
+
+def test_a_ca_file_holding_a_certificate_is_taken_as_named(tmp_path):
+    ca = tmp_path / "proxy-ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+
+    assert Config.from_env({"HOSTUP_CA_FILE": str(ca)}).ca_file == str(ca)
+    assert Config.from_env({"HOSTUP_CA_FILE": ""}).ca_file is None  # bundle hosts send "" for a blank setting
+    assert Config.from_env({}).ca_file is None
+    assert Config.from_env({"HOSTUP_CA_FILE": str(ca)}, demo=True).ca_file is None  # the sandbox uses no TLS
+
+
+def test_a_ca_file_that_cannot_be_read_or_holds_no_certificate_is_refused_by_name(tmp_path):
+    empty = tmp_path / "empty.pem"
+    empty.write_text("not a certificate")
+    missing = tmp_path / "missing.pem"
+
+    with pytest.raises(ConfigError) as unreadable:
+        Config.from_env({"HOSTUP_CA_FILE": str(missing)})
+    with pytest.raises(ConfigError) as not_pem:
+        Config.from_env({"HOSTUP_CA_FILE": str(empty)})
+
+    assert str(unreadable.value) == f"HOSTUP_CA_FILE cannot be read: No such file or directory ({str(missing)!r})"
+    assert str(not_pem.value) == (
+        f"HOSTUP_CA_FILE holds no PEM certificate (-----BEGIN CERTIFICATE-----): {str(empty)!r}"
+    )
