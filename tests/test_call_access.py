@@ -240,6 +240,16 @@ async def test_one_caller_cannot_take_a_second_slot_through_a_tool_while_another
     async def call(label: str, key: str) -> None:
         results[label] = await tool.run({}, context(key))
 
+    # A second call that was let in would wait for the release forever: fail at once instead.
+    with anyio.fail_after(5):
+        await both_callers(call, release)
+
+    assert problem_of(results["alice again"])["code"] == "busy"
+    assert results["alice first"] == "done"
+    assert results["bob"] == "done"
+
+
+async def both_callers(call: Any, release: anyio.Event) -> None:
     async with anyio.create_task_group() as group:
         group.start_soon(call, "alice first", "Bearer alice")
         await anyio.wait_all_tasks_blocked()
@@ -247,7 +257,3 @@ async def test_one_caller_cannot_take_a_second_slot_through_a_tool_while_another
         group.start_soon(call, "bob", "Bearer bob")
         await anyio.wait_all_tasks_blocked()
         release.set()
-
-    assert problem_of(results["alice again"])["code"] == "busy"
-    assert results["alice first"] == "done"
-    assert results["bob"] == "done"
