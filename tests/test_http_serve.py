@@ -123,8 +123,10 @@ def test_a_port_in_use_is_a_configuration_error_with_the_systems_reason(started:
         port = taken.getsockname()[1]
         with pytest.raises(ConfigError) as refused:
             http.serve(PER_USER, HttpSettings(port=port))
+        with socket.socket() as second, pytest.raises(OSError) as system:  # noqa: PT011 - the system's own words
+            second.bind(("127.0.0.1", port))
 
-    assert str(refused.value) == f"cannot listen on 127.0.0.1 port {port}: Address already in use"
+    assert str(refused.value) == f"cannot listen on 127.0.0.1 port {port}: {system.value.strerror}"
     assert started.config is None  # uvicorn never started
 
 

@@ -134,8 +134,6 @@ SYSTEM_STORE = Path("/etc/ssl/certs")  # where Debian's and Ubuntu's OpenSSL loo
 def with_system_store(directory: Path) -> list[str] | None:
     """A command prefix that runs a program with `directory` mounted over the system store, for that program
     alone (a private mount namespace); None where this machine cannot make one."""
-    if sys.platform != "linux" or shutil.which("unshare") is None:
-        return None
     mount = f'mount --bind {shlex.quote(str(directory))} {SYSTEM_STORE} && exec "$@"'
     for namespaces in (["--mount"], ["--user", "--map-root-user", "--mount"]):
         prefix = ["unshare", *namespaces, "sh", "-c", mount, "sh"]
@@ -147,6 +145,8 @@ def with_system_store(directory: Path) -> list[str] | None:
 def test_a_ca_that_only_the_system_store_holds_is_trusted(private_ca: PrivateCa, tmp_path: Path):
     # The store holds the private CA and nothing else; certifi's bundle (httpx's default) does not hold it, and
     # no variable names it: only a client that reads the operating system's store can trust HostUp here.
+    if sys.platform != "linux" or shutil.which("unshare") is None:
+        pytest.skip("needs Linux, whose system store is a folder that one program can be given its own copy of")
     prefix = with_system_store(private_ca.as_openssl_directory(tmp_path / "system-certs"))
     if prefix is None:
         pytest.skip("needs Linux and a private mount namespace (unshare) to give one program its own system store")
