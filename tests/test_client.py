@@ -8,6 +8,7 @@ import logging
 import re
 import socket
 import ssl
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 
@@ -20,7 +21,7 @@ from hostup_mcp.config import DEFAULT_BASE_URL, Config
 from hostup_mcp.hostup.client import MAX_RESPONSE_BYTES, HostUpClient, call_deadline
 from hostup_mcp.hostup.failures import Failure, HostUpError
 from hostup_mcp.hostup.retry import RetryPolicy
-from tests.fake_hostup import API_KEY, DOCUMENTED_200, EXAMPLE_VPS_ID, problem
+from tests.fake_hostup import API_KEY, DOCUMENTED_200, EXAMPLE_VPS_ID, FakeHostUp, problem, serve_http
 from tests.scripted_server import closed_port
 
 pytestmark = pytest.mark.anyio
@@ -359,3 +360,30 @@ async def test_a_refused_connection_on_a_real_socket_is_said_so():
             await client.get_vps_iso_media(EXAMPLE_VPS_ID)
 
     assert caught.value.failure.problem.detail.startswith("the connection was refused connecting to")
+
+
+class ImportWatch:
+    """A meta-path finder that finds nothing and notes every module something tried to import."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        self.asked.append(name)
+
+
+async def test_a_hostup_call_over_a_real_socket_imports_nothing():
+    """httpcore imports sniffio on every request; were it not installed, each request would search sys.path for
+    it again (2 ms of CPU per call under load, docs/performance.md)."""
+    watch = ImportWatch()
+    with serve_http(FakeHostUp()) as base_url:
+        async with HostUpClient.connect(Config(api_key=SecretStr(API_KEY), base_url=base_url)) as client:
+            await client.get_vps_iso_media(EXAMPLE_VPS_ID)  # the first call may import what it needs once
+            sys.meta_path.insert(0, watch)
+            try:
+                for _ in range(3):
+                    await client.get_vps_iso_media(EXAMPLE_VPS_ID)
+            finally:
+                sys.meta_path.remove(watch)
+
+    assert watch.asked == []
