@@ -2,11 +2,14 @@
 
 The OpenAPI document below is written from the reference page of GET /api/v2/vps/{id}/iso, as a
 user wiring up a generic bridge would. Configured like hostup-mcp: HOSTUP_BASE_URL, HOSTUP_API_KEY.
+Over stdio by default; `python benchmarks/bridge_server.py --http PORT` serves stateless Streamable HTTP with
+JSON answers instead, as hostup-mcp's remote server does.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
 import httpx2
 from fastmcp import FastMCP
@@ -76,7 +79,15 @@ def main() -> None:
         headers={"Authorization": f"Bearer {os.environ.get('HOSTUP_API_KEY', '')}", "Accept": "application/json"},
         timeout=20.0,
     )
-    FastMCP.from_openapi(openapi_spec=OPENAPI, client=client, name="hostup-openapi-bridge").run()
+    bridge = FastMCP.from_openapi(openapi_spec=OPENAPI, client=client, name="hostup-openapi-bridge")
+    if "--http" in sys.argv:
+        import uvicorn
+
+        app = bridge.http_app(stateless_http=True, json_response=True)
+        port = int(sys.argv[sys.argv.index("--http") + 1])
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    else:
+        bridge.run()
 
 
 if __name__ == "__main__":

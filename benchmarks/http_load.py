@@ -1,24 +1,36 @@
-"""Load on the remote server: N concurrent HTTP clients against one process, then two replicas behind a
-round-robin balancer, all on one fake HostUp on 127.0.0.1. Prints a markdown table.
+"""Load on the remote server, beside its peers: N concurrent HTTP clients, all on one fake HostUp on 127.0.0.1.
+Prints two markdown tables.
 
-Each client sends `tools/call list_vps_iso_media` as stateless 2025-11-25 requests (no initialize needed)
-with its own per-user key, as fast as answers come. Measured: calls/s, p50/p95 latency, errors (must be
-0), and each server process's RSS before and after.
+1. Peers, one process each, rounds interleaved, medians of the rounds: a bare MCPServer whose tool GETs the
+   route with httpx and returns the JSON as text (benchmarks/bare_server.py), fastmcp's generic OpenAPI bridge
+   (benchmarks/bridge_server.py --http), and hostup-mcp with per-user keys. Calls/s, p50/p95, errors, the
+   server's CPU time per call (utime + stime from /proc), and hostup-mcp's ratios to each peer.
+2. hostup-mcp as one process, then two replicas behind a round-robin balancer, with each process's RSS.
 
-Usage: python benchmarks/http_load.py [--clients 20] [--calls 50] [--quick]
+Each client sends `tools/call list_vps_iso_media` as stateless 2025-11-25 requests (no initialize needed),
+as fast as answers come; to hostup-mcp with its own per-user key (to the peers, which hold one server key, with
+none).
+
+Usage: python benchmarks/http_load.py [--clients 20] [--calls 40] [--rounds 3] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import socket
 import statistics
+import subprocess
 import sys
 import time
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
+import httpx
 import httpx2
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,29 +59,107 @@ def rss_mib(server: HttpServer) -> float:
     return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
 
 
-async def load(url: str, clients: int, calls: int) -> tuple[float, list[float], int]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (/proc/PID/stat fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Peer:
+    name: str
+    url: str
+    pid: int
+    headers: dict[str, str]
+    ok: Callable[[dict], bool]
+    body: str = json.dumps(CALL)
+
+
+class ManyUsersHostUp(FakeHostUp):
+    """The fake HostUp, taking every user's own key (`API_KEY-userN`): per-user mode serves many users, and one
+    key may hold only a quarter of the server's call slots."""
+
+    async def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.headers.get("authorization", "").startswith(f"Bearer {API_KEY}-user"):
+            request.headers["authorization"] = f"Bearer {API_KEY}"
+        return await super().handle(request)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def script_server(name: str, script: str, base_url: str, *args: str, argument: str = "vps_id") -> Iterator[Peer]:
+    """A peer from benchmarks/, on its own port, with the server key in its environment."""
+    port = free_port()
+    env = {**os.environ, "HOSTUP_BASE_URL": base_url, "HOSTUP_API_KEY": API_KEY}
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "benchmarks" / script), *args, str(port)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise SystemExit(f"{name} did not start") from None
+                time.sleep(0.1)
+        headers = {key: value for key, value in HEADERS.items() if key != "authorization"}
+        call = {**CALL, "params": {**CALL["params"], "arguments": {argument: EXAMPLE_VPS_ID}}}
+        yield Peer(name, f"http://127.0.0.1:{port}/mcp", process.pid, headers, answered_as_text, json.dumps(call))
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def answered_as_text(answer: dict) -> bool:
+    result = answer["result"]
+    return result.get("isError") is not True and '"available"' in result["content"][0]["text"]
+
+
+def answered_by_hostup_mcp(answer: dict) -> bool:
+    return answer["result"].get("isError") is False
+
+
+async def load(
+    url: str,
+    clients: int,
+    calls: int,
+    headers: dict[str, str] = HEADERS,
+    ok: Callable[[dict], bool] = answered_by_hostup_mcp,
+    body: str = json.dumps(CALL),
+) -> tuple[float, list[float], int]:
     """(seconds, latencies in ms, errors) for `clients` clients making `calls` calls each."""
     latencies: list[float] = []
     errors = 0
-    body = json.dumps(CALL)
 
-    async def client() -> None:
+    async def client(number: int) -> None:
         nonlocal errors
-        async with httpx2.AsyncClient(headers=HEADERS, timeout=30) as http:
+        own = {**headers, "authorization": f"Bearer {API_KEY}-user{number}"} if "authorization" in headers else headers
+        async with httpx2.AsyncClient(headers=own, timeout=30) as http:
             for _ in range(calls):
                 started = time.perf_counter()
                 try:
                     answer = await http.post(url, content=body)
-                    ok = answer.status_code == 200 and answer.json()["result"].get("isError") is False
-                except httpx2.HTTPError:
-                    ok = False
+                    good = answer.status_code == 200 and ok(answer.json())
+                except (httpx2.HTTPError, ValueError, KeyError):
+                    good = False
                 latencies.append((time.perf_counter() - started) * 1000)
-                errors += not ok
+                errors += not good
 
     started = time.perf_counter()
     async with anyio.create_task_group() as group:
-        for _ in range(clients):
-            group.start_soon(client)
+        for number in range(clients):
+            group.start_soon(client, number)
     return time.perf_counter() - started, latencies, errors
 
 
@@ -80,7 +170,7 @@ def percentile(samples: list[float], fraction: float) -> float:
 
 def run(replicas: int, clients: int, calls: int) -> dict[str, str]:
     with ExitStack() as stack:
-        base_url = stack.enter_context(serve_http(FakeHostUp()))
+        base_url = stack.enter_context(serve_http(ManyUsersHostUp()))
         servers = [stack.enter_context(http_server({"HOSTUP_BASE_URL": base_url})) for _ in range(replicas)]
         if replicas == 1:
             url = servers[0].url
@@ -103,19 +193,68 @@ def run(replicas: int, clients: int, calls: int) -> dict[str, str]:
     }
 
 
+def compare_peers(clients: int, calls: int, rounds: int) -> list[dict[str, str]]:
+    """Each peer under the same load, rounds interleaved so drift hits all alike; the median of the rounds."""
+    samples: dict[str, list[tuple[float, float, float, int, float]]] = {}
+    with ExitStack() as stack:
+        base_url = stack.enter_context(serve_http(ManyUsersHostUp()))
+        ours = stack.enter_context(http_server({"HOSTUP_BASE_URL": base_url}))
+        peers = [
+            stack.enter_context(script_server("bare MCPServer + httpx", "bare_server.py", base_url)),
+            stack.enter_context(
+                script_server("fastmcp from_openapi bridge", "bridge_server.py", base_url, "--http", argument="id")
+            ),
+            Peer("hostup-mcp (per-user key)", ours.url, ours.process.pid, HEADERS, answered_by_hostup_mcp),
+        ]
+        for peer in peers:
+            anyio.run(load, peer.url, clients, 2, peer.headers, peer.ok, peer.body)  # warm up
+        for _ in range(rounds):
+            for peer in peers:
+                cpu_before = cpu_seconds(peer.pid)
+                seconds, latencies, errors = anyio.run(load, peer.url, clients, calls, peer.headers, peer.ok, peer.body)
+                cpu = (cpu_seconds(peer.pid) - cpu_before) * 1000 / len(latencies)
+                p50, p95 = statistics.median(latencies), percentile(latencies, 0.95)
+                samples.setdefault(peer.name, []).append((len(latencies) / seconds, p50, p95, errors, cpu))
+    medians = {
+        name: [statistics.median(values) for values in zip(*rows, strict=True)] for name, rows in samples.items()
+    }
+    ours_rate, *_, ours_cpu = medians["hostup-mcp (per-user key)"]
+    table = []
+    for name, (rate, p50, p95, errors, cpu) in medians.items():
+        table.append(
+            {
+                "server": name,
+                "calls/s": f"{rate:.0f}",
+                "p50 ms": f"{p50:.1f}",
+                "p95 ms": f"{p95:.1f}",
+                "errors": f"{errors:.0f}",
+                "server CPU ms/call": f"{cpu:.2f}",
+                "hostup-mcp calls/s ÷ this": f"{ours_rate / rate:.2f}",
+                "hostup-mcp CPU ÷ this": f"{ours_cpu / cpu:.2f}",
+            }
+        )
+    return table
+
+
+def markdown(rows: list[dict[str, str]]) -> str:
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+    return "\n".join(lines + ["| " + " | ".join(row.values()) + " |" for row in rows])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--calls", type=int, default=50)
+    parser.add_argument("--calls", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="a few calls, to check the benchmark still works")
     args = parser.parse_args()
-    clients, calls = (4, 3) if args.quick else (args.clients, args.calls)
-    rows = [run(1, clients, calls), run(2, clients, calls)]
-    print("| " + " | ".join(rows[0]) + " |")
-    print("|" + "---|" * len(rows[0]))
-    for row in rows:
-        print("| " + " | ".join(row.values()) + " |")
-    if any(row["errors"] != "0" for row in rows):
+    clients, calls, rounds = (4, 3, 1) if args.quick else (args.clients, args.calls, args.rounds)
+    peers = compare_peers(clients, calls, rounds)
+    print(f"Peers, {clients} clients × {calls} calls, median of {rounds} interleaved rounds:\n")
+    print(markdown(peers) + "\n")
+    replicas = [run(1, clients, calls), run(2, clients, calls)]
+    print(markdown(replicas))
+    if any(row["errors"] != "0" for row in peers + replicas):
         raise SystemExit("errors under load")
 
 
