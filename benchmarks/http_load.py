@@ -6,12 +6,14 @@ Prints two markdown tables.
    (benchmarks/bridge_server.py --http), and hostup-mcp with per-user keys. Calls/s, p50/p95, errors, the
    server's CPU time per call (utime + stime from /proc), and hostup-mcp's ratios to each peer.
 2. hostup-mcp as one process, then two replicas behind a round-robin balancer, with each process's RSS.
+3. A slow HostUp (`--slow`): every answer takes 1 s, 200 clients call at once. Each call must be answered
+   within HOSTUP_TIMEOUT (a result, or "busy" past the call slots), none lost, and RSS must stay bounded.
 
 Each client sends `tools/call list_vps_iso_media` as stateless 2025-11-25 requests (no initialize needed),
 as fast as answers come; to hostup-mcp with its own per-user key (to the peers, which hold one server key, with
 none).
 
-Usage: python benchmarks/http_load.py [--clients 20] [--calls 40] [--rounds 3] [--quick]
+Usage: python benchmarks/http_load.py [--clients 20] [--calls 40] [--rounds 3] [--quick] [--slow]
 """
 
 from __future__ import annotations
@@ -82,6 +84,18 @@ class ManyUsersHostUp(FakeHostUp):
     async def handle(self, request: httpx.Request) -> httpx.Response:
         if request.headers.get("authorization", "").startswith(f"Bearer {API_KEY}-user"):
             request.headers["authorization"] = f"Bearer {API_KEY}"
+        return await super().handle(request)
+
+
+class SlowHostUp(ManyUsersHostUp):
+    """Every answer takes `delay` seconds, as a HostUp under strain might."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    async def handle(self, request: httpx.Request) -> httpx.Response:
+        await anyio.sleep(self.delay)
         return await super().handle(request)
 
 
@@ -236,6 +250,53 @@ def compare_peers(clients: int, calls: int, rounds: int) -> list[dict[str, str]]
     return table
 
 
+async def everyone_at_once(url: str, clients: int) -> tuple[list[float], dict[str, int]]:
+    """One call per client, all at once: each one's latency, and how each was answered."""
+    latencies: list[float] = []
+    answers: dict[str, int] = {"result": 0, "busy": 0, "other": 0}
+
+    # One client for all (a client each would spend seconds of this process's CPU on 200 TLS contexts).
+    limits = httpx2.Limits(max_connections=clients, max_keepalive_connections=clients)
+    http = httpx2.AsyncClient(timeout=60, limits=limits)
+
+    async def client(number: int) -> None:
+        headers = {**HEADERS, "authorization": f"Bearer {API_KEY}-user{number}"}
+        started = time.perf_counter()
+        try:
+            result = (await http.post(url, content=json.dumps(CALL), headers=headers)).json()["result"]
+            problem = (result.get("_meta") or {}).get("io.github.hostup-mcp/problem") or {}
+            kind = "result" if result.get("isError") is False else "busy" if problem.get("code") == "busy" else "other"
+        except (httpx2.HTTPError, ValueError, KeyError):
+            kind = "other"
+        latencies.append((time.perf_counter() - started) * 1000)
+        answers[kind] += 1
+
+    async with http, anyio.create_task_group() as group:
+        for number in range(clients):
+            group.start_soon(client, number)
+    return latencies, answers
+
+
+def slow_hostup(clients: int, delay: float, timeout: float = 20.0) -> dict[str, str]:
+    with ExitStack() as stack:
+        base_url = stack.enter_context(serve_http(SlowHostUp(delay)))
+        server = stack.enter_context(http_server({"HOSTUP_BASE_URL": base_url, "HOSTUP_TIMEOUT": str(timeout)}))
+        anyio.run(load, server.url, 2, 1)  # warm up
+        before = rss_mib(server)
+        latencies, answers = anyio.run(everyone_at_once, server.url, clients)
+        after = rss_mib(server)
+    return {
+        "HostUp answers in": f"{delay:.0f} s",
+        "clients at once": str(clients),
+        "results": str(answers["result"]),
+        "busy": str(answers["busy"]),
+        "lost or other": str(answers["other"]),
+        "slowest answer ms": f"{max(latencies):.0f}",
+        "within HOSTUP_TIMEOUT": "yes" if max(latencies) <= timeout * 1000 else "NO",
+        "RSS before → after (MiB)": f"{before:.1f} → {after:.1f}",
+    }
+
+
 def markdown(rows: list[dict[str, str]]) -> str:
     lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
     return "\n".join(lines + ["| " + " | ".join(row.values()) + " |" for row in rows])
@@ -247,7 +308,14 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="a few calls, to check the benchmark still works")
+    parser.add_argument("--slow", action="store_true", help="only the slow-HostUp scenario: 1 s answers, 200 clients")
     args = parser.parse_args()
+    if args.slow:
+        row = slow_hostup(clients=200, delay=1.0)
+        print(markdown([row]))
+        if row["lost or other"] != "0" or row["within HOSTUP_TIMEOUT"] != "yes":
+            raise SystemExit("calls lost or late with a slow HostUp")
+        return
     clients, calls, rounds = (4, 3, 1) if args.quick else (args.clients, args.calls, args.rounds)
     peers = compare_peers(clients, calls, rounds)
     print(f"Peers, {clients} clients × {calls} calls, median of {rounds} interleaved rounds:\n")
