@@ -240,13 +240,19 @@ WRITES = {
 }
 
 
+async def write_refused(tool: str, status: int) -> tuple[Any, Scripted]:
+    """`tool` called with its arguments, HostUp answering its write with a `status` problem."""
+    arguments, method, _, _ = WRITES[tool]
+    hostup = Scripted(**{method: [problem_response(status, ISO_PATH)]})
+    async with connected(hostup) as client:
+        return await client.call_tool(tool, arguments), hostup
+
+
 @pytest.mark.parametrize("tool", list(WRITES))
 async def test_a_write_hostup_does_not_find_says_what_to_check_for_that_tool(tool: str):
-    arguments, method, _action, not_found = WRITES[tool]
-    hostup = Scripted(**{method: [problem_response(404, ISO_PATH)]})
+    not_found = WRITES[tool][3]
 
-    async with connected(hostup) as client:
-        result = await client.call_tool(tool, arguments)
+    result, _ = await write_refused(tool, 404)
 
     assert problem_of(result)["status"] == 404
     assert result.content[0].text.endswith(f"Next step: {not_found}")
@@ -254,11 +260,9 @@ async def test_a_write_hostup_does_not_find_says_what_to_check_for_that_tool(too
 
 @pytest.mark.parametrize("tool", list(WRITES))
 async def test_a_write_hostup_fails_after_receiving_names_what_may_have_happened(tool: str):
-    arguments, method, action, _ = WRITES[tool]
-    hostup = Scripted(**{method: [problem_response(502, ISO_PATH)]})
+    _, method, action, _ = WRITES[tool]
 
-    async with connected(hostup) as client:
-        result = await client.call_tool(tool, arguments)
+    result, hostup = await write_refused(tool, 502)
 
     assert f"HostUp may or may not have carried out the {action}, so it was not repeated" in result.content[0].text
     assert hostup.sent(method) == 1
@@ -266,11 +270,7 @@ async def test_a_write_hostup_fails_after_receiving_names_what_may_have_happened
 
 @pytest.mark.parametrize("tool", list(WRITES))
 async def test_a_write_the_key_may_not_make_names_the_vps_and_the_scopes(tool: str):
-    arguments, method, _, _ = WRITES[tool]
-    hostup = Scripted(**{method: [problem_response(403, ISO_PATH)]})
-
-    async with connected(hostup) as client:
-        result = await client.call_tool(tool, arguments)
+    result, _ = await write_refused(tool, 403)
 
     assert f"or {EXAMPLE_VPS_ID} is not on this key's account" in result.content[0].text
     assert "write:vm" in result.content[0].text
