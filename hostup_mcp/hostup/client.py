@@ -182,7 +182,7 @@ class HostUpClient:
                 return outcome
             wait = (
                 self._retry.wait_before_retry(attempt, outcome.status, outcome.retry_after, self._rng)
-                if retry_safe(outcome)
+                if retry_safe(outcome) and outcome.problem.code not in problems.PERMANENT
                 else None
             )
             if wait is None or time.monotonic() + wait >= deadline:

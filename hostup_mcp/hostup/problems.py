@@ -235,6 +235,10 @@ def undecodable(status: int, why: str) -> Problem:
     )
 
 
+# Failures that the same request meets again at once: retrying only spends the call's budget.
+PERMANENT = frozenset({"certificate_not_trusted"})
+
+
 def connection_failed(error: httpx.RequestError, base_url: str) -> Problem:
     """No connection could be made, so the request never reached HostUp."""
     if isinstance(certificate_error(error), ssl.SSLCertVerificationError):

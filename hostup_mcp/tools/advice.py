@@ -43,8 +43,8 @@ LOCAL_NEXT_STEPS = {
     "timeout": CHECK_NETWORK,
     "connection_failed": CHECK_NETWORK,
     "connection_lost": CHECK_NETWORK,
-    "certificate_not_trusted": "tell the user to set SSL_CERT_FILE to the CA bundle their network uses, as the "
-    "detail above says, and restart the client.",
+    "certificate_not_trusted": "tell the user to set HOSTUP_CA_FILE to the CA certificate their network uses "
+    "(the bundle's 'Extra CA certificate' setting), as the detail above says, and restart the client.",
     "redirect_not_followed": "check HOSTUP_BASE_URL; it should be https://cloud.hostup.se unless told otherwise.",
 }
 
