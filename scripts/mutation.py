@@ -48,6 +48,7 @@ WINDOWS_ONLY = (
     "the Windows branch never runs on Linux, where mutation runs; tests/test_http_serve.py checks the exclusive bind "
     "on Windows CI"
 )
+LOGGED_DURATION = "0.1% of a logged duration"
 SAME_CLOCK = "two float clock readings are never exactly equal in a test, and at equality both fail at once"
 EQUIVALENT = [
     Equivalent("config.Config.from_env", "env.get(ENV_BASE_URL, None)", "`or` treats missing and empty alike"),
@@ -66,7 +67,7 @@ EQUIVALENT = [
         "httpx.Timeout(None, connect=",
         "a read timeout and fail_after end in the same `except`: the same timed-out failure",
     ),
-    Equivalent("hostup.client.HostUpClient._attempt", "* 1001)", "0.1% of a logged duration"),
+    Equivalent("hostup.client.HostUpClient._attempt", "* 1001)", LOGGED_DURATION),
     Equivalent("hostup.client.UnusableBodyError.__init__", "super().__init__(None)", "callers read .problem only"),
     Equivalent("hostup.ids.download_url_problem", "ord(char) <= 32", "0x20 is the space: isspace() refuses it"),
     Equivalent("hostup.ids.download_url_problem", "ord(char) < 33", "0x20 is the space: isspace() refuses it"),
@@ -169,7 +170,7 @@ EQUIVALENT = [
         "TransportSecuritySettings(allowed_hosts=",
         "the protection is on by default (tests/test_http_gate.py: rebound names are refused)",
     ),
-    Equivalent("http.Seen.ms", "* 1001", "0.1% of a logged duration"),
+    Equivalent("http.Seen.ms", "* 1001", LOGGED_DURATION),
     Equivalent("http.bind", "socket.socket(family)", "SOCK_STREAM is the default type"),
     Equivalent("http.bind", "socket.SO_REUSEADDR, 2)", "any non-zero value turns the option on"),
     Equivalent("http.bind", "listener.listen(129)", "one more pending connection in the backlog"),
