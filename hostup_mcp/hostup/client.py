@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
+import ssl
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -21,7 +22,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from hostup_mcp import __version__
 from hostup_mcp.config import Config
-from hostup_mcp.hostup import problems, tls
+from hostup_mcp.hostup import pool, problems, tls
 from hostup_mcp.hostup.failures import Failure, HostUpError, not_sent, retry_safe
 from hostup_mcp.hostup.models import (
     DeleteResult,
@@ -42,6 +43,7 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 USER_AGENT = f"hostup-mcp/{__version__}"
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024
 CONNECT_TIMEOUT_SECONDS = 5.0
+CONNECTION_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)  # httpx's defaults
 
 # When the current tool call must be done with HostUp (time.monotonic()); None outside a call.
 _deadline: ContextVar[float | None] = ContextVar("hostup_deadline", default=None)
@@ -101,13 +103,17 @@ class HostUpClient:
             from hostup_mcp.hostup.sandbox import Sandbox  # only the demo needs it
 
             transport = Sandbox().transport()
+        verify: ssl.SSLContext | bool = True  # a test's or the sandbox's transport makes no TLS connection
+        if transport is None:
+            verify = tls.context(config.ca_file)
+            transport = pool.transport(verify, CONNECTION_LIMITS)
         headers = {"Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING, "User-Agent": USER_AGENT}
         async with httpx.AsyncClient(
             base_url=config.base_url,
             headers=headers,
             cookies=NoCookies(),
             follow_redirects=False,
-            verify=tls.context(config.ca_file) if transport is None else True,
+            verify=verify,  # for the proxies httpx mounts from HTTPS_PROXY and the like
             timeout=httpx.Timeout(config.timeout_seconds, connect=CONNECT_TIMEOUT_SECONDS),
             transport=transport,
         ) as http:
