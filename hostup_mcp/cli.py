@@ -116,7 +116,9 @@ def configure_logging(config: Config) -> None:
 def serve_http(config: Config, args: argparse.Namespace) -> int:
     try:
         settings = HttpSettings.from_env(os.environ, host=args.host, port=args.port)
-        if config.api_key is None and not config.demo:
+        if settings.oauth and not config.demo:
+            config = replace(config, key_source="oauth")
+        elif config.api_key is None and not config.demo:
             config = replace(config, key_source="request")
         config = replace(config, max_concurrent_calls=settings.max_concurrent_calls)
         settings.check(config)

@@ -50,6 +50,10 @@ HTTP_TOKENS = "HOSTUP_MCP_TOKENS"
 HTTP_ALLOWED_ORIGINS = "HOSTUP_MCP_ALLOWED_ORIGINS"
 HTTP_STATE_SECRET = "HOSTUP_MCP_STATE_SECRET"  # noqa: S105 - the variable's name, not a secret
 HTTP_MAX_CALLS = "HOSTUP_MCP_MAX_CALLS"
+HTTP_AUTH = "HOSTUP_MCP_AUTH"
+HTTP_PUBLIC_URL = "HOSTUP_MCP_PUBLIC_URL"
+HTTP_OAUTH_STORE = "HOSTUP_MCP_OAUTH_STORE"
+DEFAULT_OAUTH_STORE = "hostup-mcp-oauth.sqlite3"
 DEFAULT_HTTP_HOST = "127.0.0.1"
 DEFAULT_HTTP_PORT = 8000
 DEFAULT_MAX_CALLS = 32
@@ -74,7 +78,8 @@ class Config:
     ui: bool = True  # the MCP Apps view of list_vps_iso_media, for hosts that render views
     confirm_timeout_seconds: float = DEFAULT_CONFIRM_TIMEOUT_SECONDS  # how long a delete form may go unanswered
     # "request": no server key; each HTTP request brings its user's HostUp key (per-user mode).
-    key_source: Literal["server", "request"] = "server"
+    # "oauth": each request brings an access token this server issued when its user signed in with their key.
+    key_source: Literal["server", "request", "oauth"] = "server"
     max_concurrent_calls: int | None = None  # tool calls in flight per process; None: no limit (stdio)
     ca_file: str | None = None  # a PEM file of CAs trusted for HostUp besides the OS trust store
 
@@ -243,6 +248,9 @@ class HttpSettings:
     # The ring that seals question round trips: the first seals, every one opens (so replicas can rotate).
     state_secrets: tuple[SecretStr, ...] = ()
     max_concurrent_calls: int = DEFAULT_MAX_CALLS
+    oauth: bool = False  # HOSTUP_MCP_AUTH=oauth: this server signs users in and issues their tokens
+    public_url: str | None = None  # where clients reach this server (the OAuth issuer), without a path
+    oauth_store: str = DEFAULT_OAUTH_STORE  # a SQLite file, or a redis:// URL that replicas share
 
     @property
     def loopback(self) -> bool:
@@ -260,11 +268,17 @@ class HttpSettings:
             tokens=parse_tokens(env.get(HTTP_TOKENS, "")),
             state_secrets=parse_state_secrets(env.get(HTTP_STATE_SECRET, "")),
             max_concurrent_calls=parse_count(HTTP_MAX_CALLS, env.get(HTTP_MAX_CALLS, ""), DEFAULT_MAX_CALLS),
+            oauth=parse_auth(env.get(HTTP_AUTH, "")),
+            public_url=parse_public_url(env.get(HTTP_PUBLIC_URL, "")),
+            oauth_store=env.get(HTTP_OAUTH_STORE, "").strip() or DEFAULT_OAUTH_STORE,
         )
 
     def check(self, config: Config) -> None:
         """Refuse the combinations that would hand someone else's HostUp key to whoever can reach the port."""
         if config.demo:
+            return
+        if self.oauth:
+            self.check_oauth(config)
             return
         if self.tokens and config.key_source == "request":
             raise ConfigError(
@@ -279,6 +293,53 @@ class HttpSettings:
                 f"or more comma-separated access tokens (at least {MIN_TOKEN_CHARS} characters), bind to "
                 f"127.0.0.1, or unset {ENV_API_KEY} so that each user sends their own key."
             )
+
+    def check_oauth(self, config: Config) -> None:
+        if config.api_key is not None:
+            raise ConfigError(
+                f"{HTTP_AUTH}=oauth signs each user in with their own HostUp key, so {ENV_API_KEY} must not be set: "
+                "unset it, or unset HOSTUP_MCP_AUTH to share that one key."
+            )
+        if self.tokens:
+            raise ConfigError(
+                f"{HTTP_TOKENS} has no use with {HTTP_AUTH}=oauth, which issues its own tokens: unset it."
+            )
+        if self.public_url is None:
+            raise ConfigError(
+                f"{HTTP_AUTH}=oauth needs {HTTP_PUBLIC_URL}: the https:// address clients reach this server at "
+                "(e.g. https://mcp.example.com), which its tokens and sign-in page are issued for."
+            )
+        if not self.state_secrets:
+            raise ConfigError(
+                f"{HTTP_AUTH}=oauth needs {HTTP_STATE_SECRET}: it seals the tokens, so without it every restart would "
+                "sign everyone out and replicas could not read each other's tokens "
+                "(generate one with: python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+
+
+def parse_auth(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in ("", "oauth"):
+        raise ConfigError(
+            f"{HTTP_AUTH} must be 'oauth' or unset (the key mode then follows from {ENV_API_KEY}), got {raw!r}"
+        )
+    return value == "oauth"
+
+
+def parse_public_url(raw: str) -> str | None:
+    """An origin: https, or http on a loopback address (to try it locally); no path, query or fragment."""
+    value = raw.strip().rstrip("/")
+    if value == "":
+        return None
+    parts = urlsplit(value)
+    host = parts.hostname or ""
+    secure = parts.scheme == "https" or (parts.scheme == "http" and (host == "localhost" or is_loopback(host)))
+    if not secure or not host or parts.path or parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigError(
+            f"{HTTP_PUBLIC_URL} must be the https:// origin clients reach this server at, with no path "
+            "(e.g. https://mcp.example.com; http:// only on 127.0.0.1 or localhost)"
+        )
+    return value
 
 
 def parse_port(raw: str, name: str = HTTP_PORT) -> int:

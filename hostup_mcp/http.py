@@ -12,9 +12,11 @@ uses is the mode, chosen by configuration and printed at start:
 - server key, shared: HOSTUP_API_KEY on any other address: clients must present one of
   HOSTUP_MCP_TOKENS as `Authorization: Bearer`; without tokens the server refuses to start.
 - demo: the sandbox; no key in any direction.
+- OAuth (HOSTUP_MCP_AUTH=oauth): this server is its users' authorization server (hostup_mcp.oauth); a user
+  signs in once with their HostUp key and the client sends the access token it got.
 
-No OAuth metadata is advertised: this server is not an OAuth resource server, and every path but /mcp
-and /healthz is a 404, whatever the key, so hosts that probe for OAuth discovery find none.
+Outside OAuth mode no OAuth metadata is advertised: every path but /mcp and /healthz is a 404, whatever the
+key, so hosts that probe for OAuth discovery find none.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from starlette.requests import ClientDisconnect
 
 from hostup_mcp.config import ENV_API_KEY, HTTP_TOKENS, Config, ConfigError, HttpSettings, parse_bearer
 from hostup_mcp.connections import RequestDeadlineProtocol
+from hostup_mcp.oauth import AUTHORIZATION_SERVER_METADATA, OAUTH_PATHS, SIGN_IN_PATH
+from hostup_mcp.oauth.store import StoreError
 from hostup_mcp.server import QUESTION_SECONDS, build_server
 
 Scope = MutableMapping[str, Any]
@@ -88,6 +92,8 @@ def key_mode(config: Config, settings: HttpSettings) -> str:
         return "demo (the built-in sandbox; no key needed)"
     if config.key_source == "request":
         return "per-user key (each request sends its user's own HostUp key as Authorization: Bearer)"
+    if config.key_source == "oauth":
+        return f"OAuth (users sign in at {settings.public_url} with their own HostUp key)"
     if settings.tokens:
         return f"server key, shared (clients present one of {len(settings.tokens)} access tokens as Bearer)"
     return "server key, local (loopback only, Host/Origin checked)"
@@ -95,7 +101,15 @@ def key_mode(config: Config, settings: HttpSettings) -> str:
 
 def build_app(config: Config, settings: HttpSettings, **server_options: Any) -> ASGIApp:
     """The whole HTTP app; `server_options` (a test's fake HostUp transport) go to build_server."""
+    oauth = None
+    if config.key_source == "oauth":
+        from hostup_mcp.oauth.app import oauth_mode  # only this mode needs the OAuth machinery
+
+        oauth = oauth_mode(config, settings, transport=server_options.get("transport"))
+        server_options["auth"] = oauth.server_options()
     server = build_server(config, state_security=state_security(config, settings), **server_options)
+    if oauth is not None:
+        server.custom_route(SIGN_IN_PATH, methods=["GET", "POST"])(oauth.sign_in.handle)
     mcp_app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=True,
@@ -104,7 +118,13 @@ def build_app(config: Config, settings: HttpSettings, **server_options: Any) -> 
         transport_security=host_checks(settings),
         host=settings.host,
     )
-    return Gate(mcp_app, config, settings)
+    if oauth is None:
+        return Gate(mcp_app, config, settings)
+    from hostup_mcp.oauth.app import closing_store, unavailable
+
+    mcp_app.add_exception_handler(Exception, unavailable)
+    mcp_app.router.lifespan_context = closing_store(mcp_app.router.lifespan_context, oauth.provider.store)
+    return Gate(mcp_app, config, settings, oauth.metadata())
 
 
 def host_checks(settings: HttpSettings) -> TransportSecuritySettings:
@@ -151,10 +171,13 @@ class Gate:
     request: client address, who (a keyed fingerprint of the credential, never the credential), method,
     path, JSON-RPC method and tool, status, duration."""
 
-    def __init__(self, app: ASGIApp, config: Config, settings: HttpSettings) -> None:
+    def __init__(
+        self, app: ASGIApp, config: Config, settings: HttpSettings, oauth_metadata: dict[str, Any] | None = None
+    ) -> None:
         self.app = app
         self.config = config
         self.settings = settings
+        self.oauth_metadata = oauth_metadata
         # Replicas that share the state secret log the same user with the same fingerprint. The key is derived
         # from that secret, never the secret itself: one key, one purpose (the secret also seals questions).
         secrets = settings.state_secrets
@@ -177,6 +200,8 @@ class Gate:
         seen = Seen()
         try:
             await self.dispatch(scope, seen.receiving(receive), seen.sending(send))
+        except StoreError as exc:  # OAuth mode's store is down: answered 503 already; said here, no traceback
+            logger.error("%s", exc)
         finally:
             client = scope.get("client")
             access_log.info(
@@ -194,6 +219,12 @@ class Gate:
         headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
         if scope["path"] == HEALTH_PATH:
             await respond(send, 200, {"status": "ok"})
+            return
+        if self.oauth_metadata is not None and scope["path"] in OAUTH_PATHS:
+            if scope["path"] == AUTHORIZATION_SERVER_METADATA and scope["method"] == "GET":
+                await respond(send, 200, self.oauth_metadata)
+                return
+            await self.app(scope, receive, send)  # the SDK's OAuth routes and the sign-in page
             return
         if scope["path"] != MCP_PATH:
             # Before any key check: hosts probe OAuth discovery (/.well-known/oauth-*, /register) even with
@@ -221,7 +252,7 @@ class Gate:
 
     def refusal(self, authorization: str | None) -> dict[str, str] | None:
         """Why a request may not go on, as a 401 body; None when it may."""
-        if self.config.demo:
+        if self.config.demo or self.config.key_source == "oauth":  # the SDK checks OAuth tokens (and says how)
             return None
         presented = parse_bearer(authorization)
         if self.config.key_source == "request":
@@ -310,7 +341,7 @@ class Seen:
         return (time.monotonic() - started) * 1000
 
 
-async def respond(send: Send, status: int, document: dict[str, str], headers: dict[str, str] | None = None) -> None:
+async def respond(send: Send, status: int, document: dict[str, Any], headers: dict[str, str] | None = None) -> None:
     body = json.dumps(document).encode()
     fields = {"content-type": "application/json", "content-length": str(len(body)), **(headers or {})}
     await send(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from mcp.server.mcpserver import MCPServer
@@ -38,9 +39,11 @@ def build_server(
     transport: httpx.AsyncBaseTransport | None = None,
     retry: RetryPolicy | None = None,
     state_security: RequestStateSecurity | None = None,
+    auth: dict[str, Any] | None = None,
 ) -> MCPServer[HostUpClient]:
     """The server; `transport` and `retry` let tests put a fake HostUp and short waits behind it.
-    `state_security` seals the state of question round trips (HTTP sets it; the default is per process)."""
+    `state_security` seals the state of question round trips (HTTP sets it; the default is per process).
+    `auth` is OAuth mode's SDK options (its settings and authorization server)."""
 
     @asynccontextmanager
     async def lifespan(_server: MCPServer[HostUpClient]) -> AsyncIterator[HostUpClient]:
@@ -62,4 +65,5 @@ def build_server(
         request_state_security=state_security or RequestStateSecurity.ephemeral(ttl=QUESTION_SECONDS),
         extensions=[apps_extension()] if config.ui else [],
         middleware=[only_for_view_hosts] if config.ui else [],
+        **(auth or {}),
     )
