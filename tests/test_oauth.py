@@ -123,7 +123,10 @@ async def test_discovery_names_this_server_as_resource_and_issuer(store, hostup)
     assert issuer["code_challenge_methods_supported"] == ["S256"]
     assert issuer["client_id_metadata_document_supported"] is True
     assert "none" in issuer["token_endpoint_auth_methods_supported"]
-    assert (issuer["registration_endpoint"], issuer["revocation_endpoint"]) == (f"{PUBLIC}/register", f"{PUBLIC}/revoke")
+    assert (issuer["registration_endpoint"], issuer["revocation_endpoint"]) == (
+        f"{PUBLIC}/register",
+        f"{PUBLIC}/revoke",
+    )
 
 
 @pytest.mark.parametrize("verifier", ["", "not-the-verifier-" + "x" * 40])
@@ -215,7 +218,8 @@ async def test_two_refreshes_of_one_token_at_once_give_one_new_token(store, host
 
 
 @pytest.mark.parametrize(
-    "redirect_uri", ["https://attacker.example/callback", "http://127.0.0.1:9/callback/../elsewhere", "http://127.0.0.1:10/callback"]
+    "redirect_uri",
+    ["https://attacker.example/callback", "http://127.0.0.1:9/callback/../elsewhere", "http://127.0.0.1:10/callback"],
 )
 async def test_an_unregistered_redirect_uri_is_refused_and_never_redirected_to(store, hostup, redirect_uri: str):
     async with oauth_server(store, hostup) as http:
@@ -243,7 +247,9 @@ async def test_a_code_exchanged_with_another_redirect_uri_is_refused(store, host
 )
 async def test_registration_takes_only_https_or_loopback_redirect_uris(store, hostup, redirect_uri: str):
     async with oauth_server(store, hostup) as http:
-        answer = await http.post("/register", json={"redirect_uris": [redirect_uri], "token_endpoint_auth_method": "none"})
+        answer = await http.post(
+            "/register", json={"redirect_uris": [redirect_uri], "token_endpoint_auth_method": "none"}
+        )
 
     assert answer.status_code == 400
     assert answer.json()["error"] in ("invalid_redirect_uri", "invalid_client_metadata")
@@ -438,7 +444,9 @@ class MetadataDocument:
         await reader.readuntil(b"\r\n\r\n")
         self.fetched += 1
         body = json.dumps(self.document()).encode()
-        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n" % len(body) + body)
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n" % len(body) + body
+        )
         await writer.drain()
         writer.close()
 
