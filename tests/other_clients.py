@@ -99,6 +99,31 @@ def run_typescript_client(
     return TypeScriptRun(output["tools"], output["results"], output["asked"])
 
 
+def run_ts_oauth(
+    url: str, key: str, vps_id: str, redirect_url: str, client_metadata_url: str | None = None
+) -> list[dict[str, Any]]:
+    """Run tests/clients/ts_oauth_client.mjs: the TypeScript SDK's OAuth flow, the person's sign-in scripted;
+    returns the steps it recorded."""
+    require("@modelcontextprotocol/sdk", (NODE_MODULES / "@modelcontextprotocol" / "sdk").exists())
+    scenario = {"url": url, "key": key, "vpsId": vps_id, "redirectUrl": redirect_url}
+    if client_metadata_url is not None:
+        scenario["clientMetadataUrl"] = client_metadata_url
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as file:
+        json.dump(scenario, file)
+        file.flush()
+        done = subprocess.run(
+            [node(), str(CLIENTS_DIR / "ts_oauth_client.mjs"), file.name],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_SECONDS,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    output = json.loads(done.stdout)
+    assert "fatal" not in output, output["fatal"]
+    return list(output["steps"])
+
+
 def run_inspector(
     target: list[str], *options: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:

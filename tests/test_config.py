@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import SecretStr
 
 from hostup_mcp.config import DEFAULT_BASE_URL, DEFAULT_TIMEOUT_SECONDS, Config, ConfigError, HttpSettings, parse_bearer
 from hostup_mcp.http import state_security
@@ -348,3 +349,66 @@ def test_a_ca_file_that_cannot_be_read_or_holds_no_certificate_is_refused_by_nam
     assert str(not_pem.value) == (
         f"HOSTUP_CA_FILE holds no PEM certificate (-----BEGIN CERTIFICATE-----): {str(empty)!r}"
     )
+
+
+OAUTH_ENV = {
+    "HOSTUP_MCP_AUTH": "oauth",
+    "HOSTUP_MCP_PUBLIC_URL": "https://mcp.example.com",
+    "HOSTUP_MCP_STATE_SECRET": "s" * 32,
+}
+
+
+def test_oauth_mode_reads_its_public_url_and_store():
+    settings = http(
+        OAUTH_ENV
+        | {"HOSTUP_MCP_OAUTH_STORE": "redis://redis:6379/0", "HOSTUP_MCP_PUBLIC_URL": "https://mcp.example.com/"}
+    )
+    settings.check(Config(api_key=None, key_source="oauth"))
+
+    assert (settings.oauth, settings.public_url, settings.oauth_store) == (
+        True,
+        "https://mcp.example.com",
+        "redis://redis:6379/0",
+    )
+    assert http({}).oauth is False and http({}).oauth_store == "hostup-mcp-oauth.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("changes", "api_key", "message"),
+    [
+        ({"HOSTUP_MCP_PUBLIC_URL": ""}, None, "HOSTUP_MCP_AUTH=oauth needs HOSTUP_MCP_PUBLIC_URL"),
+        ({"HOSTUP_MCP_STATE_SECRET": ""}, None, "HOSTUP_MCP_AUTH=oauth needs HOSTUP_MCP_STATE_SECRET"),
+        ({"HOSTUP_MCP_TOKENS": "t" * 32}, None, "HOSTUP_MCP_TOKENS has no use"),
+        ({}, "hu_key_server_0000", "HOSTUP_MCP_AUTH=oauth signs each user in"),
+    ],
+)
+def test_oauth_mode_refuses_to_start_without_what_it_needs(changes: dict[str, str], api_key: str | None, message: str):
+    settings = http(OAUTH_ENV | changes)
+    with pytest.raises(ConfigError) as caught:
+        settings.check(Config(api_key=SecretStr(api_key) if api_key else None, key_source="oauth"))
+    assert str(caught.value).startswith(message)
+    assert "hu_key_server" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("HOSTUP_MCP_AUTH", "bearer", "HOSTUP_MCP_AUTH must be 'oauth' or unset"),
+        ("HOSTUP_MCP_PUBLIC_URL", "http://mcp.example.com", "HOSTUP_MCP_PUBLIC_URL must be the https:// origin"),
+        ("HOSTUP_MCP_PUBLIC_URL", "https://mcp.example.com/mcp", "HOSTUP_MCP_PUBLIC_URL must be the https:// origin"),
+        (
+            "HOSTUP_MCP_PUBLIC_URL",
+            "https://user:pw@mcp.example.com",
+            "HOSTUP_MCP_PUBLIC_URL must be the https:// origin",
+        ),
+    ],
+)
+def test_a_bad_oauth_setting_is_refused(name: str, value: str, message: str):
+    with pytest.raises(ConfigError) as caught:
+        http(OAUTH_ENV | {name: value})
+    assert str(caught.value).startswith(message)
+    assert "pw@" not in str(caught.value)
+
+
+def test_a_loopback_public_url_over_http_is_accepted_to_try_it_locally():
+    assert http(OAUTH_ENV | {"HOSTUP_MCP_PUBLIC_URL": "http://127.0.0.1:8000"}).public_url == "http://127.0.0.1:8000"

@@ -4,6 +4,7 @@ thread, so synchronous tests and other event loops can talk to it over real sock
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -12,8 +13,8 @@ Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]
 
 
 @contextmanager
-def serving(handler: Handler) -> Iterator[int]:
-    """Serve `handler` until the block ends; yields the port."""
+def serving(handler: Handler, tls: ssl.SSLContext | None = None) -> Iterator[int]:
+    """Serve `handler` (over TLS with `tls`) until the block ends; yields the port."""
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     stop = asyncio.Event()
@@ -28,7 +29,7 @@ def serving(handler: Handler) -> Iterator[int]:
             writers.discard(writer)
 
     async def serve() -> None:
-        server = await asyncio.start_server(tracked, "127.0.0.1", 0)
+        server = await asyncio.start_server(tracked, "127.0.0.1", 0, ssl=tls)
         port.append(server.sockets[0].getsockname()[1])
         ready.set()
         await stop.wait()

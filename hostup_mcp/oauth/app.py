@@ -54,7 +54,8 @@ def oauth_mode(config: Config, settings: HttpSettings, transport: httpx.AsyncBas
     """`transport` (a test's fake HostUp) is where pasted keys are checked, as tool calls are."""
     assert settings.public_url is not None  # HttpSettings.check_oauth refused to start without it
     ring = [secret.get_secret_value().encode() for secret in settings.state_secrets]
-    documents = MetadataDocuments(allow_loopback=is_loopback(urlsplit(settings.public_url).hostname or ""))
+    local = is_loopback(urlsplit(settings.public_url).hostname or "")
+    documents = MetadataDocuments(allow_loopback=local, ca_file=config.ca_file)
     provider = HostUpAuthorizationServer(
         settings.public_url, Sealers.from_secrets(ring), open_store(settings.oauth_store), documents
     )

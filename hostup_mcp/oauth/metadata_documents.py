@@ -36,9 +36,9 @@ class UnusableDocumentError(Exception):
 
 
 class MetadataDocuments:
-    def __init__(self, allow_loopback: bool, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, allow_loopback: bool, ca_file: str | None = None) -> None:
         self.allow_loopback = allow_loopback
-        self.transport = transport
+        self.ca_file = ca_file  # trusted as for HostUp: the OS store, plus HOSTUP_CA_FILE
         self.cache: dict[str, tuple[float, OAuthClientInformationFull | None]] = {}
 
     async def client(self, client_id: str) -> OAuthClientInformationFull | None:
@@ -96,12 +96,10 @@ class MetadataDocuments:
         literal = f"[{address}]" if ":" in address else address
         pinned = parts._replace(netloc=literal + (f":{parts.port}" if parts.port else "")).geturl()
         headers = {"host": parts.netloc, "accept": "application/json", "accept-encoding": "identity"}
-        verify = tls.context() if self.transport is None else True
+        verify = tls.context(self.ca_file)
         try:
             with anyio.fail_after(FETCH_SECONDS):
-                async with httpx.AsyncClient(
-                    transport=self.transport, verify=verify, follow_redirects=False, timeout=FETCH_SECONDS
-                ) as http:
+                async with httpx.AsyncClient(verify=verify, follow_redirects=False, timeout=FETCH_SECONDS) as http:
                     request = http.build_request("GET", pinned, headers=headers, extensions={"sni_hostname": host})
                     response = await http.send(request, stream=True)
                     try:

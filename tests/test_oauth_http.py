@@ -1,0 +1,171 @@
+"""OAuth mode as users run it: the installed console script over real HTTP, signed into by the official
+TypeScript SDK client (registering, or by its client metadata document), and as two replicas sharing a real Redis
+behind a round-robin balancer, so each step of a sign-in lands on another process than the one before."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.balancer import balancing
+from tests.fake_hostup import API_KEY, EXAMPLE_VPS_ID, serve_http
+from tests.http_server import HttpServer, http_server
+from tests.oauth_flow import REDIRECT_URI, OAuthFlow, iso_owner
+from tests.other_clients import run_ts_oauth
+from tests.private_ca import PrivateCa
+from tests.redis_server import redis_server
+from tests.test_oauth import ALICE, BOB, SECRET, UsersHostUp
+from tests.threaded_server import serving
+
+pytestmark = pytest.mark.anyio
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def oauth_env(base_url: str, public_url: str, store: str) -> dict[str, str]:
+    return {
+        "HOSTUP_BASE_URL": base_url,
+        "HOSTUP_MCP_AUTH": "oauth",
+        "HOSTUP_MCP_PUBLIC_URL": public_url,
+        "HOSTUP_MCP_STATE_SECRET": SECRET,
+        "HOSTUP_MCP_OAUTH_STORE": store,
+        "HOSTUP_LOG_LEVEL": "INFO",
+    }
+
+
+@contextmanager
+def oauth_server(store: str, **env: str) -> Iterator[tuple[HttpServer, UsersHostUp]]:
+    hostup = UsersHostUp({ALICE: "alice", BOB: "bob", API_KEY: "carol"})
+    port = free_port()
+    with (
+        serve_http(hostup) as base_url,
+        http_server(oauth_env(base_url, f"http://127.0.0.1:{port}", store) | env, "--port", str(port)) as server,
+    ):
+        yield server, hostup
+
+
+def test_the_typescript_sdk_client_registers_signs_in_calls_refreshes_and_is_refused_once_revoked(tmp_path):
+    with oauth_server(str(tmp_path / "oauth.sqlite3")) as (server, hostup):
+        steps = run_ts_oauth(server.url, ALICE, EXAMPLE_VPS_ID, REDIRECT_URI)
+        log = server.stderr()
+
+    by_name = {step["name"]: step for step in steps}
+    assert [step["name"] for step in steps] == [
+        "asked to sign in",
+        "signed in",
+        "tokens",
+        "called",
+        "called after refresh",
+        "revoked",
+        "refused after revoke",
+    ], steps
+    assert by_name["asked to sign in"]["registered"] is True
+    assert "POST /register - 201" in log  # Dynamic Client Registration
+    assert by_name["signed in"] == {
+        "name": "signed in",
+        "status": 303,
+        "returnedTo": REDIRECT_URI,
+        "state": "ts-state-1",
+    }
+    assert by_name["called"]["owner"] == "ISO of alice"
+    assert by_name["called after refresh"] == {"name": "called after refresh", "owner": "ISO of alice", "rotated": True}
+    assert by_name["revoked"]["status"] == 200
+    assert by_name["refused after revoke"]["askedToSignInAgain"] is True
+    assert hostup.used == ["alice", "alice"]
+    assert ALICE not in log
+
+
+def test_the_typescript_sdk_client_signs_in_by_its_client_metadata_document(tmp_path):
+    """The SDK takes only an https client_id; the document is served on loopback with a certificate from a
+    private CA that the server trusts through HOSTUP_CA_FILE, as it would trust it for HostUp."""
+    ca = PrivateCa(tmp_path)
+    served: list[str] = []
+
+    async def publish(reader: Any, writer: Any) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        served.append(url)
+        document = {
+            "client_id": url,
+            "client_name": "TypeScript SDK test client",
+            "redirect_uris": [REDIRECT_URI],
+            "grant_types": ["authorization_code", "refresh_token"],
+            "token_endpoint_auth_method": "none",
+        }
+        body = json.dumps(document).encode()
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n" % len(body))
+        writer.write(body)
+        await writer.drain()
+        writer.close()
+
+    with (
+        serving(publish, tls=ca.server_context) as port,
+        oauth_server(str(tmp_path / "oauth.sqlite3"), HOSTUP_CA_FILE=str(ca.ca_file)) as (server, _hostup),
+    ):
+        url = f"https://127.0.0.1:{port}/oauth/client.json"
+        steps = run_ts_oauth(server.url, BOB, EXAMPLE_VPS_ID, REDIRECT_URI, client_metadata_url=url)
+        log = server.stderr()
+
+    by_name = {step["name"]: step for step in steps}
+    assert "POST /register" not in log  # no registration: the URL is the client_id
+    assert by_name["tokens"]["clientId"] == url
+    assert by_name["called"]["owner"] == "ISO of bob"
+    assert by_name["called after refresh"]["owner"] == "ISO of bob"
+    assert served  # the server read the document
+
+
+@contextmanager
+def replicas_behind_a_balancer(store: str) -> Iterator[tuple[str, list[HttpServer], Any, UsersHostUp]]:
+    hostup = UsersHostUp({ALICE: "alice", BOB: "bob", API_KEY: "carol"})
+    ports = [free_port(), free_port()]
+    with ExitStack() as stack:
+        base_url = stack.enter_context(serve_http(hostup))
+        public, balancer = stack.enter_context(balancing([("127.0.0.1", port) for port in ports]))
+        servers = [
+            stack.enter_context(http_server(oauth_env(base_url, public, store), "--port", str(port))) for port in ports
+        ]
+        yield public, servers, balancer, hostup
+
+
+async def test_two_replicas_sharing_redis_serve_one_sign_in_whichever_answers_each_step():
+    with redis_server() as store, replicas_behind_a_balancer(store) as (public, _servers, balancer, hostup):
+        async with httpx.AsyncClient(base_url=public) as through_balancer:
+            flow = OAuthFlow(through_balancer)
+            await flow.register()
+            tokens = await flow.tokens(ALICE)
+            calls = [iso_owner(await flow.call(tokens["access_token"], EXAMPLE_VPS_ID)) for _ in range(4)]
+            rotated = await flow.refresh(tokens["refresh_token"])
+            replays = [await flow.refresh(tokens["refresh_token"]) for _ in range(2)]  # one lands on each replica
+        served = list(balancer.served)
+
+    assert calls == ["ISO of alice"] * 4
+    assert rotated.status_code == 200
+    assert [replay.status_code for replay in replays] == [400, 400]
+    assert set(served) == {0, 1} and served.count(0) >= 4 and served.count(1) >= 4
+    assert hostup.used == ["alice"] * 4
+
+
+async def test_a_sign_in_on_one_replica_is_good_on_the_other_and_refreshes_on_the_first():
+    with redis_server() as store, replicas_behind_a_balancer(store) as (_public, servers, _, _):
+        first, second = (httpx.AsyncClient(base_url=server.base) for server in servers)
+        async with first, second:
+            on_first = OAuthFlow(first)
+            await on_first.register()
+            tokens = await on_first.tokens(BOB)
+            on_second = OAuthFlow(second, client_id=on_first.client_id)
+            owner = iso_owner(await on_second.call(tokens["access_token"], EXAMPLE_VPS_ID))
+            refreshed = await on_first.refresh(tokens["refresh_token"])
+            revoked = await on_second.revoke(refreshed.json()["refresh_token"])
+            after = await on_first.call(refreshed.json()["access_token"], EXAMPLE_VPS_ID)
+
+    assert owner == "ISO of bob"
+    assert (refreshed.status_code, revoked.status_code, after.status_code) == (200, 200, 401)
