@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
+from tests.other_clients import require
 
 
 def free_port() -> int:
@@ -22,10 +22,11 @@ def free_port() -> int:
 
 @contextmanager
 def redis_server() -> Iterator[str]:
-    """Yields the redis:// URL; skips the test where redis-server is not installed (CI installs it)."""
+    """Yields the redis:// URL; skips the test where redis-server is not installed, and fails it in CI
+    (HOSTUP_REQUIRE_CLIENTS), which installs it."""
     binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    require("redis-server", binary is not None, "apt-get install redis-server")
+    assert binary is not None
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         process = subprocess.Popen(

@@ -464,3 +464,18 @@ async def test_a_client_that_publishes_its_metadata_document_signs_in_without_re
     assert "Published client" in page.response.text
     assert iso_owner(call) == "ISO of alice"
     assert published.fetched == 1  # cached for the rest of the sign-in
+
+
+async def test_a_key_revoked_at_hostup_after_sign_in_is_explained_as_signing_in_again(store, hostup):
+    async with oauth_server(store, hostup) as http:
+        flow = OAuthFlow(http)
+        await flow.register()
+        tokens = await flow.tokens(ALICE)
+        del hostup.owners[ALICE]  # the user revoked the key in HostUp's dashboard
+        answer = (await flow.call(tokens["access_token"], EXAMPLE_VPS_ID)).json()["result"]
+
+    assert answer["isError"] is True
+    text = answer["content"][0]["text"]
+    assert (
+        "sign in to this server again" in text and "HOSTUP_API_KEY" not in text and "Authorization: Bearer" not in text
+    )

@@ -18,6 +18,10 @@ MAX_FIELD_ERRORS = 10
 FIND_VPS = "call list_vps to get valid VPS ids (with primary_ip=… when you only know the IP); never guess them"
 CHECK_NETWORK = "try again in a minute; if it keeps failing, check the network and HOSTUP_BASE_URL."
 
+SIGN_IN_AGAIN = (
+    "sign in to this server again with it (disconnect and reconnect the connector in their app; the sign-in page "
+    "takes the new key)."
+)
 SEND_OWN_KEY = (
     "send it from their MCP client as 'Authorization: Bearer <key>' (this shared server uses each user's own key "
     "and stores none)."
@@ -61,6 +65,15 @@ class Call:
     idempotent: bool = True
     # Per-user mode: the key came with the user's own request, so the fix is in their client, not the server.
     key_from_request: bool = False
+    # OAuth mode: the key came from the user's sign-in, so the fix is signing in again.
+    key_from_sign_in: bool = False
+
+    @property
+    def key_fix(self) -> str:
+        """How the user puts a new key to use, wherever this server takes keys from."""
+        if self.key_from_sign_in:
+            return SIGN_IN_AGAIN
+        return SEND_OWN_KEY if self.key_from_request else "set it as HOSTUP_API_KEY."
 
     @property
     def scope_text(self) -> str:
@@ -98,8 +111,8 @@ def render_field_errors(errors: Sequence[Any]) -> list[str]:
 def next_step(problem: Problem, call: Call, failure: Failure | None) -> str:
     if problem.code == "missing_api_key":
         return f"tell the user to create an API key with the {call.scope_text} scope at {API_KEYS_PAGE} and " + (
-            SEND_OWN_KEY
-            if call.key_from_request
+            call.key_fix
+            if call.key_from_request or call.key_from_sign_in
             else "set it as HOSTUP_API_KEY in this server's configuration, then restart the client."
         )
     if failure is None:
@@ -128,10 +141,9 @@ def status_next_step(problem: Problem, call: Call, status: int | None) -> str | 
     if status is None or status < 400:
         return None
     if status == 401:
-        where = SEND_OWN_KEY if call.key_from_request else "set it as HOSTUP_API_KEY."
         return (
             "the API key is missing, invalid, expired or revoked. Tell the user to create a new key at "
-            f"{API_KEYS_PAGE} with the {call.scope_text} scope and {where}"
+            f"{API_KEYS_PAGE} with the {call.scope_text} scope and {call.key_fix}"
         )
     if status == 403:
         vps = call.vps_id or "the VPS"
