@@ -11,7 +11,10 @@ WORKDIR /app
 COPY pyproject.toml README.md LICENSE ./
 COPY LICENSES ./LICENSES
 COPY hostup_mcp ./hostup_mcp
-RUN pip install . && useradd --system --uid 10001 --no-create-home hostup
+# The redis extra: OAuth mode's store for replicas. /data: its SQLite file for one container (mount a volume).
+RUN pip install ".[redis]" && useradd --system --uid 10001 --no-create-home hostup \
+    && mkdir /data && chown 10001 /data
+ENV HOSTUP_MCP_OAUTH_STORE=/data/hostup-mcp-oauth.sqlite3
 
 USER 10001
 EXPOSE 8000

@@ -45,7 +45,7 @@ def test_the_image_runs_the_http_server_on_all_addresses_as_a_user():
     args = build_parser().parse_args(instruction("CMD"))
     assert (args.transport, args.host, int(args.port)) == ("http", "0.0.0.0", 8000)
     assert re.search(r"^USER 10001$", DOCKERFILE, re.MULTILINE)
-    assert "pip install ." in DOCKERFILE
+    assert 'pip install ".[redis]"' in DOCKERFILE
     assert f"http://127.0.0.1:8000{HEALTH_PATH}" in DOCKERFILE  # the HEALTHCHECK
 
 
@@ -162,3 +162,43 @@ def test_the_docker_build_context_is_what_the_dockerfile_copies_and_no_more():
     )
     assert not any("__pycache__" in name for name in sent)
     assert sum((ROOT / name).stat().st_size for name in sent) < 2_000_000
+
+
+OAUTH_DOCUMENTS = list(yaml.safe_load_all((ROOT / "deploy" / "kubernetes-oauth.yaml").read_text()))
+
+
+def oauth_document(kind: str, name: str) -> dict[str, Any]:
+    (found,) = [doc for doc in OAUTH_DOCUMENTS if doc["kind"] == kind and doc["metadata"]["name"] == name]
+    return found
+
+
+def test_the_oauth_deployment_starts_in_oauth_mode_on_the_redis_it_ships_with():
+    server = oauth_document("Deployment", "hostup-mcp-oauth")["spec"]["template"]["spec"]["containers"][0]
+    env = {item["name"]: item for item in server["env"]}
+    redis = oauth_document("Service", "hostup-mcp-redis")
+    redis_pods = oauth_document("Deployment", "hostup-mcp-redis")["spec"]["selector"]["matchLabels"]
+
+    settings = config.HttpSettings.from_env({name: item["value"] for name, item in env.items() if "value" in item})
+    assert settings.oauth and settings.public_url == "https://mcp.example.com"
+    assert settings.oauth_store == f"redis://{redis['metadata']['name']}:{redis['spec']['ports'][0]['port']}/0"
+    assert redis["spec"]["selector"] == redis_pods
+    assert set(env) <= KNOWN_VARIABLES
+    assert env["HOSTUP_MCP_STATE_SECRET"]["valueFrom"]["secretKeyRef"].get("optional") is not True  # required
+    assert all(doc["kind"] != "Secret" for doc in OAUTH_DOCUMENTS)
+    assert build_parser().parse_args(server["args"]).host == "0.0.0.0"
+
+
+def test_only_the_oauth_pods_reach_redis_and_redis_reaches_nothing():
+    server_policy = oauth_document("NetworkPolicy", "hostup-mcp-oauth")["spec"]
+    redis_policy = oauth_document("NetworkPolicy", "hostup-mcp-redis")["spec"]
+    server_pods = oauth_document("Deployment", "hostup-mcp-oauth")["spec"]["selector"]["matchLabels"]
+    redis_pods = oauth_document("Deployment", "hostup-mcp-redis")["spec"]["selector"]["matchLabels"]
+
+    to_redis = [rule for rule in server_policy["egress"] if "to" in rule]
+    assert to_redis == [
+        {"to": [{"podSelector": {"matchLabels": redis_pods}}], "ports": [{"protocol": "TCP", "port": 6379}]}
+    ]
+    assert redis_policy["ingress"] == [
+        {"from": [{"podSelector": {"matchLabels": server_pods}}], "ports": [{"protocol": "TCP", "port": 6379}]}
+    ]
+    assert set(redis_policy["policyTypes"]) == {"Ingress", "Egress"} and redis_policy["egress"] == []

@@ -374,15 +374,19 @@ async def test_the_store_being_down_is_said_plainly_and_nothing_is_issued(tmp_pa
         async with oauth_server(url, hostup) as http:
             flow = OAuthFlow(http)
             await flow.register()
+            tokens = await flow.tokens(ALICE)
             code = await flow.sign_in(ALICE)
     # Redis is gone now; the same app, a new client.
     async with oauth_server(url, hostup) as http:
         flow = OAuthFlow(http, client_id=flow.client_id)
         answer = await flow.exchange(code)
+        call = await flow.call(tokens["access_token"], EXAMPLE_VPS_ID)
 
     assert answer.status_code == 503
     assert answer.json()["error"] == "temporarily_unavailable"
     assert "access_token" not in answer.text
+    assert call.status_code == 503  # its revocation cannot be checked: not run
+    assert hostup.used == []
 
 
 async def test_no_hostup_key_is_in_any_answer_but_its_tokens_or_in_the_store_or_the_log(

@@ -53,9 +53,7 @@ def refusal_result(config: Config, problem: Problem, call: Call) -> CallToolResu
 
 def in_mode(config: Config, call: Call) -> Call:
     """The call as this server's key mode sees it: advice about the key must fit where the key comes from."""
-    return replace(
-        call, key_from_request=config.key_source == "request", key_from_sign_in=config.key_source == "oauth"
-    )
+    return replace(call, key_from_request=config.key_source == "request", key_from_sign_in=config.key_source == "oauth")
 
 
 def error_result(config: Config, problem: Problem, text: str) -> CallToolResult:
