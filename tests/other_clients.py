@@ -83,19 +83,7 @@ def run_typescript_client(
         scenario["http"] = {"url": url, "headers": headers}
     if answers is not None:
         scenario["answers"] = answers
-    with tempfile.NamedTemporaryFile("w", suffix=".json") as file:
-        json.dump(scenario, file)
-        file.flush()
-        done = subprocess.run(
-            [node(), str(CLIENTS_DIR / "ts_client.mjs"), file.name],
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT_SECONDS,
-            check=False,
-        )
-    assert done.returncode == 0, done.stderr
-    output = json.loads(done.stdout)
-    assert "fatal" not in output, output["fatal"]
+    output = run_node_script("ts_client.mjs", scenario)
     return TypeScriptRun(output["tools"], output["results"], output["asked"])
 
 
@@ -108,20 +96,25 @@ def run_ts_oauth(
     scenario = {"url": url, "key": key, "vpsId": vps_id, "redirectUrl": redirect_url}
     if client_metadata_url is not None:
         scenario["clientMetadataUrl"] = client_metadata_url
+    return list(run_node_script("ts_oauth_client.mjs", scenario)["steps"])
+
+
+def run_node_script(script: str, scenario: dict[str, Any]) -> dict[str, Any]:
+    """Run tests/clients/`script` with `scenario` as its JSON file; its one JSON document on stdout."""
     with tempfile.NamedTemporaryFile("w", suffix=".json") as file:
         json.dump(scenario, file)
         file.flush()
         done = subprocess.run(
-            [node(), str(CLIENTS_DIR / "ts_oauth_client.mjs"), file.name],
+            [node(), str(CLIENTS_DIR / script), file.name],
             capture_output=True,
             text=True,
             timeout=TIMEOUT_SECONDS,
             check=False,
         )
     assert done.returncode == 0, done.stderr
-    output = json.loads(done.stdout)
+    output: dict[str, Any] = json.loads(done.stdout)
     assert "fatal" not in output, output["fatal"]
-    return list(output["steps"])
+    return output
 
 
 def run_inspector(
