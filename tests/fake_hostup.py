@@ -64,6 +64,37 @@ def with_unicode_names() -> dict[str, Any]:
     return body
 
 
+MANY_INSTALLERS = [
+    ("debian-12.8.0-amd64-netinst.iso", "Debian 12.8 netinst", 0.6),
+    ("rocky-9.5-x86_64-minimal.iso", "Rocky Linux 9.5 minimal", 1.8),
+    ("almalinux-9.5-x86_64-dvd.iso", "AlmaLinux 9.5 DVD", 10.4),
+    ("ubuntu-22.04.5-live-server-amd64.iso", "Ubuntu 22.04.5 LTS", 2.0),
+    ("fedora-server-41-x86_64-dvd.iso", "Fedora Server 41", 2.5),
+    ("archlinux-2026.11.01-x86_64.iso", None, 1.2),
+    ("proxmox-ve_8.3-1.iso", "Proxmox VE 8.3", 1.3),
+    ("SERVER_EVAL_x64FRE_en-us.iso", "Windows Server 2022 Standard Evaluation (English, 64-bit)", 4.7),
+    ("virtio-win-0.1.266.iso", "VirtIO drivers for Windows", 0.7),
+    ("opnsense-25.1-dvd-amd64.iso", "OPNsense 25.1", 2.1),
+    ("rescue-systemrescue-11.03-amd64.iso", "SystemRescue 11.03", 1.0),
+]
+
+
+def with_many_isos() -> dict[str, Any]:
+    """Twelve ISOs and four CD/DVD slots, two of them taken: an account that keeps its own installers."""
+    body = copy.deepcopy(DOCUMENTED_200)
+    body["available"] += [
+        {"id": f"iso_01hxmany{index:02d}", "name": name, "displayName": shown, "sizeGb": size, "format": "iso"}
+        for index, (name, shown, size) in enumerate(MANY_INSTALLERS)
+    ]
+    body["mounted"].append({"device": "ide0", "isoId": "iso_01hxmany08", "mounted": True, "isCloudInit": False})
+    body["availableDevices"] = [
+        {"device": "ide0", "type": "existing_cdrom", "description": "CD/DVD 1", "inUse": True},
+        {"device": "ide1", "type": "available", "description": "CD/DVD 2", "inUse": False},
+        *body["availableDevices"],
+    ]
+    return body
+
+
 def problem(status: int, code: str, title: str, detail: str, path: str, **extra: Any) -> dict[str, Any]:
     """A problem document in the reference's shape, for statuses and codes the sandbox does not use."""
     return problem_body(status, path, code=code, title=title, detail=detail, **extra)
@@ -102,6 +133,8 @@ class FakeHostUp:
                 return httpx.Response(200, json=with_extra_fields())
             case "vps_unicode":
                 return httpx.Response(200, json=with_unicode_names())
+            case "vps_manyisos":
+                return httpx.Response(200, json=with_many_isos())
             case "vps_invalid":
                 errors = [{"pointer": "/id", "detail": "`id` is malformed.", "code": "invalid_request"}]
                 return problem_response(400, path, errors=errors)
