@@ -4,7 +4,6 @@ user's ISO after its owner, so a tool call shows whose key it used."""
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import sqlite3
@@ -22,38 +21,15 @@ from pydantic import SecretStr
 from hostup_mcp.config import Config, HttpSettings
 from hostup_mcp.http import build_app
 from hostup_mcp.oauth.provider import Sealers
-from tests.fake_hostup import API_KEY, DOCUMENTED_200, EXAMPLE_VPS_ID, NO_SCOPE_KEY, FakeHostUp
+from tests.fake_hostup import API_KEY, EXAMPLE_VPS_ID, NO_SCOPE_KEY, FakeHostUp
 from tests.oauth_flow import OAuthFlow, iso_owner
+from tests.oauth_server import ALICE, BOB, SECRET, UsersHostUp
 from tests.redis_server import redis_server
 from tests.threaded_server import serving
 
 pytestmark = pytest.mark.anyio
 
 PUBLIC = "http://127.0.0.1:8000"
-SECRET = "s" * 40
-ALICE, BOB = "hu_key_alice_1111111111", "hu_key_bob_222222222222"
-
-
-class UsersHostUp(FakeHostUp):
-    """HostUp with several users: each key is its owner's, and each owner's ISO is named after them."""
-
-    def __init__(self, owners: dict[str, str]) -> None:
-        super().__init__()
-        self.owners = owners
-        self.used: list[str] = []  # the owner of every ISO request
-
-    async def handle(self, request: httpx.Request) -> httpx.Response:
-        owner = self.owners.get(request.headers.get("authorization", "").removeprefix("Bearer "))
-        if owner is None:
-            return await super().handle(request)  # 401, or 403 for NO_SCOPE_KEY
-        if request.url.path.endswith("/iso"):
-            self.used.append(owner)
-            await anyio.sleep(0.01)  # calls overlap
-            body = copy.deepcopy(DOCUMENTED_200)
-            body["available"][0]["displayName"] = f"ISO of {owner}"
-            return httpx.Response(200, json=body)
-        request.headers["authorization"] = f"Bearer {API_KEY}"
-        return await super().handle(request)
 
 
 @pytest.fixture(params=["sqlite", "redis"])

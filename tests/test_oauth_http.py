@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -19,41 +18,13 @@ from tests.balancer import balancing
 from tests.fake_hostup import API_KEY, EXAMPLE_VPS_ID, serve_http
 from tests.http_server import HttpServer, http_server
 from tests.oauth_flow import REDIRECT_URI, OAuthFlow, SignInPage, iso_owner
+from tests.oauth_server import ALICE, BOB, UsersHostUp, free_port, oauth_env, oauth_server
 from tests.other_clients import NODE_MODULES, TIMEOUT_SECONDS, require, run_ts_oauth
 from tests.private_ca import PrivateCa
 from tests.redis_server import redis_server
-from tests.test_oauth import ALICE, BOB, SECRET, UsersHostUp
 from tests.threaded_server import serving
 
 pytestmark = pytest.mark.anyio
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def oauth_env(base_url: str, public_url: str, store: str) -> dict[str, str]:
-    return {
-        "HOSTUP_BASE_URL": base_url,
-        "HOSTUP_MCP_AUTH": "oauth",
-        "HOSTUP_MCP_PUBLIC_URL": public_url,
-        "HOSTUP_MCP_STATE_SECRET": SECRET,
-        "HOSTUP_MCP_OAUTH_STORE": store,
-        "HOSTUP_LOG_LEVEL": "INFO",
-    }
-
-
-@contextmanager
-def oauth_server(store: str, **env: str) -> Iterator[tuple[HttpServer, UsersHostUp]]:
-    hostup = UsersHostUp({ALICE: "alice", BOB: "bob", API_KEY: "carol"})
-    port = free_port()
-    with (
-        serve_http(hostup) as base_url,
-        http_server(oauth_env(base_url, f"http://127.0.0.1:{port}", store) | env, "--port", str(port)) as server,
-    ):
-        yield server, hostup
 
 
 def test_the_typescript_sdk_client_registers_signs_in_calls_refreshes_and_is_refused_once_revoked(tmp_path):
