@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from hostup_mcp.config import Config, HttpSettings
 from hostup_mcp.http import build_app
 from hostup_mcp.oauth.provider import Sealers
+from hostup_mcp.oauth.store import open_store
 from tests.fake_hostup import API_KEY, EXAMPLE_VPS_ID, NO_SCOPE_KEY, FakeHostUp
 from tests.oauth_flow import OAuthFlow, iso_owner
 from tests.oauth_server import ALICE, BOB, SECRET, UsersHostUp
@@ -176,6 +177,21 @@ async def test_a_refresh_token_used_twice_revokes_the_whole_sign_in(store, hostu
     assert (after.status_code, call.status_code) == (400, 401)
 
 
+async def test_a_store_that_lost_its_data_signs_everyone_out_instead_of_forgetting_a_revocation(store, hostup):
+    async with oauth_server(store, hostup) as http:
+        flow = OAuthFlow(http)
+        await flow.register()
+        kept, revoked = await flow.tokens(ALICE), await flow.tokens(ALICE)
+        assert (await flow.revoke(revoked["refresh_token"])).status_code == 200
+        await wipe(store)  # a Redis restarted without its volume
+        calls = [await flow.call(tokens["access_token"], EXAMPLE_VPS_ID) for tokens in (kept, revoked)]
+        refreshes = [await flow.refresh(tokens["refresh_token"]) for tokens in (kept, revoked)]
+
+    assert [answer.status_code for answer in calls] == [401, 401]
+    # the registered client went with the data too, so a refresh is refused as from an unknown client
+    assert [answer.json()["error"] for answer in refreshes] == ["invalid_client", "invalid_client"]
+
+
 async def test_two_refreshes_of_one_token_at_once_give_one_new_token(store, hostup):
     async with oauth_server(store, hostup) as http:
         flow = OAuthFlow(http)
@@ -278,10 +294,11 @@ def forged(secret: str, **changes: Any) -> str:
 )
 async def test_a_token_this_server_did_not_issue_for_itself_now_is_refused(store, hostup, token: str):
     async with oauth_server(store, hostup) as http:
+        await start_sign_in_family(store, "f")  # the forged tokens' sign-in holds: only the token itself is tested
         control = await OAuthFlow(http).call(forged(SECRET), EXAMPLE_VPS_ID)
         answer = await OAuthFlow(http).call(token, EXAMPLE_VPS_ID)
 
-    assert iso_owner(control) == "ISO of alice"  # the forger holds the secret: only then does sealing vouch
+    assert iso_owner(control) == "ISO of alice"  # the forger holds the secret and the store: only then it works
     assert answer.status_code == 401
     assert hostup.used == ["alice"]
 
@@ -388,6 +405,28 @@ async def test_no_hostup_key_is_in_any_answer_but_its_tokens_or_in_the_store_or_
     assert ALICE not in caplog.text and "hu_key_unknown" not in caplog.text
     assert tokens["access_token"] not in caplog.text and tokens["refresh_token"] not in caplog.text
     assert dump and ALICE not in dump and tokens["access_token"] not in dump and tokens["refresh_token"] not in dump
+
+
+async def start_sign_in_family(store: str, family: str) -> None:
+    opened = open_store(store)
+    try:
+        await opened.start(family, "first-refresh-token", 600)
+    finally:
+        await opened.close()
+
+
+async def wipe(store: str) -> None:
+    if store.startswith("redis://"):
+        import redis.asyncio
+
+        client = redis.asyncio.Redis.from_url(store)
+        try:
+            await client.flushall()
+        finally:
+            await client.aclose()
+        return
+    with sqlite3.connect(store) as db:
+        db.execute("DELETE FROM entries")
 
 
 async def store_dump(store: str) -> str:

@@ -7,6 +7,8 @@ is, and keeps the HostUp key only inside sealed values.
 - An access token carries the key for tool calls (1 hour); a refresh token carries it for the next access token
   (30 days) and is rotated on each use. A refresh token used twice revokes its whole sign-in, as does a code used
   twice: one of the two was stolen.
+- Either token works only while its sign-in is live in the store, so a store that lost its data signs everyone
+  out rather than forgetting who was revoked.
 """
 
 from __future__ import annotations
@@ -205,7 +207,7 @@ class HostUpAuthorizationServer:
     ) -> KeyedRefreshToken | None:
         document = self.sealers.refresh.open(refresh_token)
         # Whose token it is and whether it expired, the SDK checks against the client presenting it.
-        if document is None or await self.store.revoked(document["family"]):
+        if document is None or not await self.store.live(document["family"]):
             return None
         token = KeyedRefreshToken(
             token=refresh_token,
@@ -264,7 +266,7 @@ class HostUpAuthorizationServer:
     async def load_access_token(self, token: str) -> KeyedAccessToken | None:
         document = self.sealers.access.open(token)
         # Expiry and audience, the SDK checks (its bearer backend, with validate_token_resource).
-        if document is None or document["iss"] != self.issuer or await self.store.revoked(document["family"]):
+        if document is None or document["iss"] != self.issuer or not await self.store.live(document["family"]):
             return None
         access = KeyedAccessToken(
             token=token,

@@ -64,8 +64,9 @@ class RedisStore:
 
         await self._do(both())
 
-    async def revoked(self, family: str) -> bool:
-        return bool(await self._do(self._redis.exists(f"hostup-mcp:revoked:{family}")))
+    async def live(self, family: str) -> bool:
+        live, revoked = await self._do(self._redis.mget(f"hostup-mcp:live:{family}", f"hostup-mcp:revoked:{family}"))
+        return live is not None and revoked is None
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -41,7 +41,10 @@ class Store(Protocol):
 
     async def revoke(self, family: str, ttl: float) -> None: ...
 
-    async def revoked(self, family: str) -> bool: ...
+    async def live(self, family: str) -> bool:
+        """Whether the sign-in holds: started and neither revoked nor forgotten. A store that lost its data
+        (a Redis restarted without its volume) so signs everyone out instead of forgetting revocations."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -138,8 +141,8 @@ class SqliteStore:
         forget = ("DELETE FROM entries WHERE name = ?", (f"live:{family}",))
         await self._run([self._put(f"revoked:{family}", "1", ttl), forget])
 
-    async def revoked(self, family: str) -> bool:
-        return await self._get(f"revoked:{family}") is not None
+    async def live(self, family: str) -> bool:
+        return await self._get(f"live:{family}") is not None and await self._get(f"revoked:{family}") is None
 
     async def close(self) -> None:
         with self._lock:
