@@ -182,6 +182,20 @@ async def test_eject_and_mount_change_the_server_and_the_view(host_for: Any, req
     assert {"unmount_vps_iso", "mount_vps_iso"} <= set(host.calls)
 
 
+async def test_an_action_that_fails_says_why_under_the_refreshed_view_even_when_that_pages_it(
+    host_for: Any, request: Any
+):
+    host = request.node.host = await host_for(writes=True, hostup=FakeHostUp())
+    view = await host.open(MANY, width=PHONE)  # its writes reach a HostUp that does not know this VPS
+    await host.settled_height()
+
+    await view.get_by_role("button", name="Eject VirtIO drivers for Windows from ide0").click()
+    failed = view.get_by_role("status")
+    await expect(failed).to_contain_text("Not found")
+    assert await host.settled_height() <= INLINE_LIMIT  # the failure took room from the ISO page
+    assert "null" not in await shown(view, "main")
+
+
 async def test_an_error_result_shows_the_problem_and_the_next_step(host_for: Any, request: Any):
     host = request.node.host = await host_for(writes=False)
     view = await host.open("vps_demomissing")
