@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -89,23 +90,25 @@ class Person:
         await self.page.keyboard.press("Enter")
 
 
-async def start_sign_in(http: httpx.AsyncClient, back_to: LoopbackClient) -> tuple[OAuthFlow, str]:
-    """A registered client and the /authorize address it sends the person to."""
-    flow = OAuthFlow(http, redirect_uri=back_to.redirect_uri)
-    await flow.register(client_name="Claude")
-    answer = await flow.authorize()
-    assert answer.status_code == 302, answer.text
-    return flow, str(answer.request.url)
+@asynccontextmanager
+async def at_the_sign_in_page(
+    server: HttpServer, browser: Any, back_to: LoopbackClient, **browsing: Any
+) -> AsyncIterator[tuple[OAuthFlow, Person]]:
+    """A client registered and sending a person to its /authorize address; the person's browser has followed it."""
+    async with httpx.AsyncClient(base_url=server.base) as http:
+        flow = OAuthFlow(http, redirect_uri=back_to.redirect_uri)
+        await flow.register(client_name="Claude")
+        answer = await flow.authorize()
+        assert answer.status_code == 302, answer.text
+        person = await Person.open(browser, **browsing)
+        await person.page.goto(str(answer.request.url))
+        yield flow, person
 
 
 async def test_a_person_signs_in_by_keyboard_without_javascript_and_the_client_gets_a_working_code(
     server, browser, loopback_client
 ):
-    async with httpx.AsyncClient(base_url=server.base) as http:
-        flow, authorize = await start_sign_in(http, loopback_client)
-        person = await Person.open(browser)
-        await person.page.goto(authorize)
-
+    async with at_the_sign_in_page(server, browser, loopback_client) as (flow, person):
         await expect(person.page.get_by_role("heading", level=1)).to_have_text("Sign in with your HostUp API key")
         asking = " ".join((await person.page.locator("main > p").first.inner_text()).split())
         assert asking.startswith("Claude asks to use your HostUp VPS ISO media")
@@ -124,10 +127,7 @@ async def test_a_person_signs_in_by_keyboard_without_javascript_and_the_client_g
 async def test_a_key_without_read_vm_stays_on_the_page_with_the_reason_and_goes_nowhere(
     server, browser, loopback_client
 ):
-    async with httpx.AsyncClient(base_url=server.base) as http:
-        _flow, authorize = await start_sign_in(http, loopback_client)
-        person = await Person.open(browser)
-        await person.page.goto(authorize)
+    async with at_the_sign_in_page(server, browser, loopback_client) as (_flow, person):
         await person.sign_in(NO_SCOPE_KEY)
 
         alert = person.page.get_by_role("alert")
@@ -142,10 +142,8 @@ async def test_a_key_without_read_vm_stays_on_the_page_with_the_reason_and_goes_
 async def test_axe_finds_nothing_against_wcag_aa_on_the_sign_in_page(
     server, browser, loopback_client, theme: str, key: str | None
 ):
-    async with httpx.AsyncClient(base_url=server.base) as http:
-        _flow, authorize = await start_sign_in(http, loopback_client)
-        person = await Person.open(browser, javascript=True, theme=theme)  # axe is a script
-        await person.page.goto(authorize)
+    # axe is a script, so this browser runs JavaScript
+    async with at_the_sign_in_page(server, browser, loopback_client, javascript=True, theme=theme) as (_flow, person):
         if key is not None:
             await person.sign_in(key)
             await expect(person.page.get_by_role("alert")).to_be_visible()
